@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI is compiled to dist/ by `npm run build` (npm start does it first).
+const path = require('path');
+const fs = require('fs');
+const entry = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+if (!fs.existsSync(entry)) {
+  console.error('connector: not built yet. Run `npm run build` (or `npm start`) in ' + path.dirname(__dirname));
+  process.exit(1);
+}
+require(entry).main(process.argv).catch((err) => {
+  console.error(err && err.message ? err.message : String(err));
+  process.exit(1);
+});

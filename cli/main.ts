@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands';
+import { UserError } from '../lib/errors';
+import { ConfigError } from '../lib/config';
+
+export function buildProgram(): Command {
+  const program = new Command('connector')
+    .description('amazon-connector: Amazon seller accounts kept in sync with a PostgreSQL order and stock book')
+    .option('--json', 'machine-readable output')
+    .option('--verbose', 'show stack traces on errors')
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+/** Entry point of bin/connector.js. Errors print one line and exit non-zero; --verbose shows the stack. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const verbose = argv.includes('--verbose');
+    const known = err instanceof UserError || err instanceof ConfigError;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`connector: ${message}\n`);
+    if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    else if (!known) process.stderr.write('(run again with --verbose for details)\n');
+    process.exitCode = 1;
+  }
+}

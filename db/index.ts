@@ -1,0 +1,34 @@
+import knexFactory, { Knex } from 'knex';
+import * as core from './migrations/20261126_001_core';
+import * as referenceData from './migrations/20261126_002_reference_data';
+
+export type Db = Knex;
+
+/** Migrations listed in order. Listing them (rather than globbing a folder) works the same from ts-jest and dist/. */
+const MIGRATIONS: Array<[string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }]> = [
+  ['20261126_001_core', core],
+  ['20261126_002_reference_data', referenceData],
+];
+
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => MIGRATIONS.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS.find(([n]) => n === name)![1],
+};
+
+export function createDb(databaseUrl: string, pool: { min?: number; max?: number } = {}): Db {
+  return knexFactory({
+    client: 'pg',
+    connection: databaseUrl,
+    pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+  });
+}
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = await db.migrate.latest({ migrationSource });
+  return applied as string[];
+}
+
+export async function migrateRollbackAll(db: Db): Promise<void> {
+  await db.migrate.rollback({ migrationSource }, true);
+}

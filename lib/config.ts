@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import path from 'path';
+
+/** A bad setting: names the variable and how to fix it. Printed as one line by the CLI. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration like 30s, 5m, 6h or 30d')
+  .transform(parseDuration);
+
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (!match) throw new ConfigError(`"${text}" is not a duration: use a number and a unit, like 30s, 5m, 6h or 30d`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'a URL like postgres://user@127.0.0.1:5432/db')
+    .optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'host:port, like 127.0.0.1:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('amazon-connector'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI: z.string().optional(),
+  CONNECTOR_DATA_DIR: z.string().default('.data'),
+  CONNECTOR_SECRET_KEY: z.string().optional(),
+  CONNECTOR_SECRET_KEY_ID: z.string().regex(/^[\w-]{1,32}$/, 'letters, digits, - or _').default('k1'),
+  CONNECTOR_OLD_SECRET_KEYS: z.string().default(''),
+  CONNECTOR_API_TOKEN: z.string().optional(),
+  CONNECTOR_API_PORT: port.default(8080),
+  CONNECTOR_CODEC_PORT: port.default(8888),
+  CONNECTOR_METRICS_PORT: port.default(9464),
+  SANDBOX_PORT: port.default(8700),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ORDER_SYNC_INTERVAL: duration.default(5 * 60_000),
+  ORDER_SYNC_OVERLAP: duration.default(10 * 60_000),
+  STOCK_SYNC_INTERVAL: duration.default(15 * 60_000),
+  FBA_STOCK_SYNC_INTERVAL: duration.default(6 * 3_600_000),
+  SHIP_RISK_MARGIN: duration.default(12 * 3_600_000),
+  PII_RETENTION: duration.default(30 * 86_400_000),
+  FEED_POLL_INTERVAL: duration.default(60_000),
+});
+
+export type Config = z.infer<typeof schema> & { dataDir: string };
+
+/** Reads the environment once per call; every setting is documented in README.md. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0]);
+    throw new ConfigError(`${name}=${JSON.stringify(env[name])} is invalid: expected ${issue.message}. Fix or unset ${name}.`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.CONNECTOR_DATA_DIR) };
+}
