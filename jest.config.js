@@ -10,5 +10,5 @@ module.exports = {
   // Integration tests share one Temporal server and 2 cores: run files one at a time.
   maxWorkers: 1,
   testTimeout: 120_000,
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
 };

@@ -1,2 +1,3 @@
 // Every workflow type the worker runs. Workflows import only types from activities/.
-export {};
+export { order } from './order';
+export { orderSync } from './order-sync';

@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
+import * as accounts from './accounts';
+import * as keys from './keys';
+import * as marketplaces from './marketplaces';
+import * as ops from './ops';
+import * as orders from './orders';
+import * as sandbox from './sandbox';
+import * as start from './start';
+import * as sync from './sync';
 
 /** Each command module adds its subcommands to the program; the list is the CLI's table of contents. */
-const modules: Array<{ register(program: Command): void }> = [];
+const modules: Array<{ register(program: Command): void }> = [start, ops, accounts, marketplaces, keys, sync, orders, sandbox];
 
 export function registerCommands(program: Command): void {
   for (const m of modules) m.register(program);

@@ -31,7 +31,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('secret_key_id').notNullable();
     t.boolean('enabled').notNullable().defaultTo(true);
     t.timestamp('order_cursor', { useTz: true });
-    t.integer('pii_retention_days').notNullable().defaultTo(30);
+    t.integer('pii_retention_days'); // null: PII_RETENTION from the config (30 days by default)
     t.integer('warehouse_location_id').references('stock_locations.id');
     t.integer('fba_location_id').references('stock_locations.id');
     t.timestamps(true, true);
@@ -100,11 +100,12 @@ export async function up(knex: Knex): Promise<void> {
     t.increments('id');
     t.text('account_id').notNullable().references('seller_accounts.id').onDelete('CASCADE');
     t.text('amazon_order_id').notNullable();
-    t.text('marketplace_id').notNullable().references('marketplaces.id');
-    t.text('channel').notNullable(); // FBA | FBM
+    // Not a foreign key: an order of a marketplace we don't know yet is still recorded, flagged needs_attention.
+    t.text('marketplace_id').notNullable();
+    t.text('channel'); // FBA | FBM; null until imported
     t.text('amazon_status').notNullable();
     t.text('state').notNullable(); // confirmed | partially_shipped | shipped | cancelled | needs_attention ...
-    t.text('currency').notNullable();
+    t.text('currency');
     t.timestamp('purchase_date', { useTz: true });
     t.timestamp('amazon_updated_at', { useTz: true });
     t.timestamp('latest_ship_date', { useTz: true });
@@ -118,6 +119,7 @@ export async function up(knex: Knex): Promise<void> {
     t.boolean('is_prime').notNullable().defaultTo(false);
     t.text('gift_message');
     t.text('attention_reason');
+    t.text('attention_source'); // import | shipment | confirmation | cancellation
     t.text('workflow_id');
     t.timestamp('delivered_at', { useTz: true });
     t.timestamp('pii_purge_due_at', { useTz: true });
@@ -223,6 +225,15 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('finished_at', { useTz: true });
   });
 
+  // The newest Order payload seen by searchOrders, so that importing it costs no getOrder call. Consumed by the import.
+  await knex.schema.createTable('amazon_order_snapshots', (t) => {
+    t.text('account_id').notNullable().references('seller_accounts.id').onDelete('CASCADE');
+    t.text('amazon_order_id').notNullable();
+    t.timestamp('last_updated_time', { useTz: true }).notNullable();
+    t.jsonb('payload').notNullable();
+    t.primary(['account_id', 'amazon_order_id']);
+  });
+
   // One token bucket per (seller, operation), shared by every worker process.
   await knex.schema.createTable('rate_buckets', (t) => {
     t.text('bucket_key').primary();
@@ -234,6 +245,7 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   for (const table of [
     'rate_buckets',
+    'amazon_order_snapshots',
     'stock_sync_runs',
     'fba_inventory',
     'stock_moves',

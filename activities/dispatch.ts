@@ -1,0 +1,160 @@
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db';
+import type { Logger } from '../lib/logger';
+import { orderWorkflowId } from '../workflows/ids';
+import type { OrderHeader } from '../workflows/order-types';
+import { amazonUpdate, order } from '../workflows/order';
+import { AMAZON_ORDER_ID, FULFILLMENT_CHANNEL, MARKETPLACE_ID, ORDER_STATE, SELLER_ACCOUNT } from '../workflows/search-attributes';
+import { enabledMarketplaces } from '../db/repositories/marketplaces';
+import { asActivityFailure, SpApi } from './spapi/gateway';
+import { orderHeader } from './spapi/order-mapping';
+import type { Order } from './spapi/orders-2026-types';
+import { ORDER_INCLUDED_DATA } from './orders';
+
+export interface OrderSyncWindow {
+  marketplaceIds: string[];
+  lastUpdatedAfter: string;
+  lastUpdatedBefore: string;
+}
+
+export interface DispatchDeps {
+  db: Db;
+  spapi: SpApi;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  /** Amazon requires lastUpdatedBefore ≥ 2 minutes before now. */
+  searchLagMs?: number;
+  overlapMs: number;
+  /** Where an account with no cursor starts. */
+  initialLookbackMs?: number;
+}
+
+/** Signal-with-start of order workflows, at most this many in flight per page. */
+const DISPATCH_CONCURRENCY = 16;
+
+export function createDispatchActivities(deps: DispatchDeps) {
+  const { db, spapi, temporal, taskQueue } = deps;
+
+  async function dispatch(accountId: string, header: OrderHeader): Promise<void> {
+    await temporal.workflow.signalWithStart(order, {
+      workflowId: orderWorkflowId(accountId, header.amazonOrderId),
+      taskQueue,
+      args: [{ accountId, header }],
+      signal: amazonUpdate,
+      signalArgs: [header],
+      typedSearchAttributes: [
+        { key: AMAZON_ORDER_ID, value: header.amazonOrderId },
+        { key: SELLER_ACCOUNT, value: accountId },
+        { key: MARKETPLACE_ID, value: header.marketplaceId },
+        { key: FULFILLMENT_CHANNEL, value: header.channel },
+        { key: ORDER_STATE, value: 'new' },
+      ],
+    });
+  }
+
+  return {
+    /** The search window: cursor − overlap (Amazon's lastUpdatedTime can lag its write) to now − lag. */
+    async planOrderSync(input: { accountId: string; since?: string; until?: string }): Promise<OrderSyncWindow> {
+      const account = await db('seller_accounts').where({ id: input.accountId }).first('order_cursor', 'enabled');
+      if (!account) throw asActivityFailure(new Error(`unknown account ${input.accountId}`));
+      const now = Date.now();
+      const before = input.until ? Date.parse(input.until) : now - (deps.searchLagMs ?? 120_000);
+      const after = input.since
+        ? Date.parse(input.since)
+        : account.order_cursor
+          ? new Date(account.order_cursor).getTime() - deps.overlapMs
+          : now - (deps.initialLookbackMs ?? 30 * 86_400_000);
+      return {
+        marketplaceIds: account.enabled ? (await enabledMarketplaces(db, input.accountId)).map((m) => m.id) : [],
+        lastUpdatedAfter: new Date(Math.min(after, before - 1000)).toISOString(),
+        lastUpdatedBefore: new Date(before).toISOString(),
+      };
+    },
+
+    /**
+     * One searchOrders page: store each order's payload as a snapshot (so its import needs no getOrder) and
+     * signal-with-start its workflow. Only ids and counts go back into the orderSync history.
+     */
+    async syncOrdersPage(input: { accountId: string; window: OrderSyncWindow; nextToken?: string; collectIds?: boolean }) {
+      const { accountId, window } = input;
+      let page: { orders: Order[]; pagination?: { nextToken?: string } };
+      try {
+        page = await spapi.call(accountId, {
+          operation: 'searchOrders',
+          endpoint: 'orders',
+          query: input.nextToken
+            ? { paginationToken: input.nextToken, includedData: ORDER_INCLUDED_DATA, maxResultsPerPage: 100 }
+            : {
+                marketplaceIds: window.marketplaceIds,
+                lastUpdatedAfter: window.lastUpdatedAfter,
+                lastUpdatedBefore: window.lastUpdatedBefore,
+                includedData: ORDER_INCLUDED_DATA,
+                maxResultsPerPage: 100,
+              },
+        });
+      } catch (err) {
+        throw asActivityFailure(err);
+      }
+      const headers: OrderHeader[] = [];
+      for (const o of page.orders ?? []) {
+        try {
+          headers.push(orderHeader(o));
+        } catch (err) {
+          deps.logger.warn({ account: accountId, amazonOrderId: o?.orderId, err: (err as Error).message }, 'order without a usable header');
+          if (o?.orderId) headers.push({ amazonOrderId: o.orderId, marketplaceId: '', channel: 'FBM', amazonStatus: 'UNKNOWN', lastUpdatedTime: new Date(0).toISOString() });
+        }
+      }
+      const snapshots = (page.orders ?? [])
+        .filter((o) => o?.orderId && o.lastUpdatedTime)
+        .map((o) => ({ account_id: accountId, amazon_order_id: o.orderId, last_updated_time: o.lastUpdatedTime, payload: JSON.stringify(o) }));
+      if (snapshots.length) {
+        await db.raw(
+          `? ON CONFLICT (account_id, amazon_order_id) DO UPDATE SET payload = EXCLUDED.payload, last_updated_time = EXCLUDED.last_updated_time
+           WHERE amazon_order_snapshots.last_updated_time <= EXCLUDED.last_updated_time`,
+          [db('amazon_order_snapshots').insert(snapshots)],
+        );
+      }
+      for (let i = 0; i < headers.length; i += DISPATCH_CONCURRENCY) {
+        await Promise.all(headers.slice(i, i + DISPATCH_CONCURRENCY).map((h) => dispatch(accountId, h)));
+        Context.current().heartbeat(i);
+      }
+      return {
+        dispatched: headers.length,
+        pending: headers.filter((h) => h.amazonStatus.startsWith('PENDING')).length,
+        nextToken: page.pagination?.nextToken,
+        orderIds: input.collectIds ? headers.map((h) => h.amazonOrderId) : undefined,
+      };
+    },
+
+    async advanceOrderCursor(input: { accountId: string; cursor: string }): Promise<void> {
+      // Never backwards: a backfill or a late run must not rewind the schedule's progress.
+      await db('seller_accounts')
+        .where({ id: input.accountId })
+        .andWhere((q) => q.whereNull('order_cursor').orWhere('order_cursor', '<', input.cursor))
+        .update({ order_cursor: input.cursor, updated_at: db.fn.now() });
+    },
+
+    /** getOrder → signal: `connector orders resync` and operators fixing one order. */
+    async resyncOrder(input: { accountId: string; amazonOrderId: string }): Promise<OrderHeader> {
+      try {
+        const { order: o } = await spapi.call<{ order: Order }>(input.accountId, {
+          operation: 'getOrder',
+          endpoint: 'orders',
+          path: { orderId: input.amazonOrderId },
+          query: { includedData: ORDER_INCLUDED_DATA },
+        });
+        const header = orderHeader(o);
+        await db('amazon_order_snapshots')
+          .insert({ account_id: input.accountId, amazon_order_id: o.orderId, last_updated_time: o.lastUpdatedTime, payload: JSON.stringify(o) })
+          .onConflict(['account_id', 'amazon_order_id'])
+          .merge();
+        await dispatch(input.accountId, header);
+        return header;
+      } catch (err) {
+        throw asActivityFailure(err);
+      }
+    },
+  };
+}

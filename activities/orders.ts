@@ -1,0 +1,132 @@
+import type { Db } from '../db';
+import type { Logger } from '../lib/logger';
+import type { OrderState, ShipmentSignal } from '../workflows/order-types';
+import { isPending } from '../workflows/order-types';
+import { writeOrder } from './db/order-book';
+import { markAttention, orderSummary, purgePii } from './db/order-queries';
+import { confirmPackages, recordPackage } from './db/shipments';
+import { asActivityFailure, SpApi } from './spapi/gateway';
+import { AmazonAuthFailed, AmazonRejected } from './spapi/errors';
+import { mapOrder, OrderMappingError } from './spapi/order-mapping';
+import type { Order } from './spapi/orders-2026-types';
+
+/** Everything the order workflow needs to decide its next step: ids, states and counts, never personal data. */
+export interface OrderSummary {
+  outcome: 'pending' | 'imported' | 'updated' | 'unchanged' | 'needs_attention';
+  state: OrderState | null;
+  channel: 'FBA' | 'FBM' | null;
+  amazonStatus: string;
+  reason: string | null;
+  openQuantity: number;
+  pendingPackages: number;
+  latestShipDate: string | null;
+  closed: boolean;
+  closedAt: string | null;
+  piiRetentionMs: number;
+}
+
+export const ORDER_INCLUDED_DATA = ['BUYER', 'RECIPIENT', 'PROCEEDS', 'EXPENSE', 'PROMOTION', 'CANCELLATION', 'FULFILLMENT', 'PACKAGES'];
+
+export interface OrderActivityDeps {
+  db: Db;
+  spapi: SpApi;
+  logger: Logger;
+  /** Default PII retention after delivery, when the account sets none. */
+  piiRetentionMs: number;
+  onImported?: (summary: { channel: string | null; marketplaceId: string; outcome: string }) => void;
+}
+
+export function createOrderActivities(deps: OrderActivityDeps) {
+  const { db, spapi, logger } = deps;
+  const summarize = (accountId: string, amazonOrderId: string, outcome: OrderSummary['outcome']) =>
+    orderSummary(db, accountId, amazonOrderId, outcome, deps.piiRetentionMs);
+
+  /** The newest payload we hold (searchOrders' snapshot) if it is as new as the header, else getOrder. */
+  async function latestOrder(accountId: string, amazonOrderId: string, lastUpdatedTime: string): Promise<Order> {
+    const snapshot = await db('amazon_order_snapshots').where({ account_id: accountId, amazon_order_id: amazonOrderId }).first();
+    if (snapshot && new Date(snapshot.last_updated_time).getTime() >= Date.parse(lastUpdatedTime)) return snapshot.payload as Order;
+    const response = await spapi.call<{ order: Order }>(accountId, {
+      operation: 'getOrder',
+      endpoint: 'orders',
+      path: { orderId: amazonOrderId },
+      query: { includedData: ORDER_INCLUDED_DATA },
+    });
+    return response.order;
+  }
+
+  return {
+    /** Reconciles the book with Amazon's current order, in one transaction. Business errors flag the order. */
+    async importOrder(input: { accountId: string; amazonOrderId: string; lastUpdatedTime: string; workflowId: string }): Promise<OrderSummary> {
+      const { accountId, amazonOrderId } = input;
+      const log = logger.child({ account: accountId, amazonOrderId, workflowId: input.workflowId });
+      let order: Order;
+      try {
+        order = await latestOrder(accountId, amazonOrderId, input.lastUpdatedTime);
+      } catch (err) {
+        if (err instanceof AmazonRejected || err instanceof AmazonAuthFailed) {
+          await markAttention(db, accountId, amazonOrderId, err.message, 'import', input.workflowId);
+          return summarize(accountId, amazonOrderId, 'needs_attention');
+        }
+        throw asActivityFailure(err);
+      }
+      const status = order.fulfillment?.fulfillmentStatus ?? '';
+      if (isPending(status)) return { ...(await summarize(accountId, amazonOrderId, 'pending')), amazonStatus: status };
+
+      const marketplaceId = order.salesChannel?.marketplaceId ?? '';
+      const marketplace = await db('marketplaces').where({ id: marketplaceId }).first();
+      if (!marketplace) {
+        const reason = `unknown marketplace ${marketplaceId || '(none)'}: add it with \`connector marketplaces add --id ${marketplaceId} ...\`, then retry`;
+        await markAttention(db, accountId, amazonOrderId, reason, 'import', input.workflowId, marketplaceId);
+        return summarize(accountId, amazonOrderId, 'needs_attention');
+      }
+      let mapped;
+      try {
+        mapped = mapOrder(order, {
+          id: marketplace.id,
+          code: marketplace.code,
+          currency: marketplace.currency,
+          region: marketplace.region,
+          countryCode: marketplace.country_code,
+        });
+      } catch (err) {
+        if (!(err instanceof OrderMappingError)) throw err;
+        await markAttention(db, accountId, amazonOrderId, `malformed order: ${err.message}`, 'import', input.workflowId, marketplaceId);
+        log.warn({ field: err.field }, 'order flagged: malformed payload');
+        return summarize(accountId, amazonOrderId, 'needs_attention');
+      }
+      const result = await db.transaction(async (trx) => {
+        const written = await writeOrder(trx, accountId, mapped, input.workflowId);
+        // Consumed: a newer snapshot (written meanwhile by orderSync) is kept for the next update.
+        await trx('amazon_order_snapshots')
+          .where({ account_id: accountId, amazon_order_id: amazonOrderId })
+          .where('last_updated_time', '<=', mapped.lastUpdatedTime)
+          .delete();
+        return written;
+      });
+      deps.onImported?.({ channel: mapped.channel, marketplaceId, outcome: result.outcome });
+      log.info({ outcome: result.outcome, state: result.state, channel: mapped.channel }, 'order reconciled');
+      return summarize(accountId, amazonOrderId, result.outcome);
+    },
+
+    async markNeedsAttention(input: { accountId: string; amazonOrderId: string; reason: string }): Promise<void> {
+      await markAttention(db, input.accountId, input.amazonOrderId, input.reason, 'shipment');
+    },
+
+    /** Splits the open delivery into a package (what shipped) and the backorder; checks quantities against what is open. */
+    async recordShipment(input: { accountId: string; amazonOrderId: string; shipment: ShipmentSignal }) {
+      const recorded = await recordPackage(db, input.accountId, input.amazonOrderId, input.shipment);
+      if (recorded.outcome === 'rejected') return recorded;
+      return { outcome: 'recorded' as const, packageReferenceId: recorded.packageReferenceId, summary: await summarize(input.accountId, input.amazonOrderId, 'updated') };
+    },
+
+    /** Sends every recorded package Amazon has not accepted yet (confirmShipment, one call per package). */
+    async confirmPendingPackages(input: { accountId: string; amazonOrderId: string }) {
+      const result = await confirmPackages(db, spapi, input.accountId, input.amazonOrderId);
+      return { ...result, summary: await summarize(input.accountId, input.amazonOrderId, 'updated') };
+    },
+
+    async purgeOrderPii(input: { accountId: string; amazonOrderId: string }): Promise<void> {
+      await purgePii(db, input.accountId, input.amazonOrderId);
+    },
+  };
+}

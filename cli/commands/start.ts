@@ -1,0 +1,146 @@
+import crypto from 'crypto';
+import fs from 'fs';
+import path from 'path';
+import type { Command } from 'commander';
+import { Runtime } from '@temporalio/worker';
+import { createDb, migrateLatest } from '../../db';
+import { Config, loadConfig } from '../../lib/config';
+import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
+import { UserError } from '../../lib/errors';
+import { resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
+import { createConnectorWorker } from '../../workers/worker';
+import { applySchedules } from '../../workers/schedules';
+import type { OrderSyncResult } from '../../workflows/order-sync';
+import { listOrders } from '../../db/repositories/orders';
+import { createDemoAccounts } from '../demo';
+import { writeRuntime } from '../context';
+
+/** In demo mode without CONNECTOR_SECRET_KEY, a key is generated once and kept under .data/ (mode 600). */
+function ensureSecretKey(config: Config): void {
+  if (process.env.CONNECTOR_SECRET_KEY) return;
+  const file = path.join(config.dataDir, 'secret.key');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  process.env.CONNECTOR_SECRET_KEY = fs.readFileSync(file, 'utf8').trim();
+}
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('the demo and main job: PostgreSQL, Temporal, the sandbox (unless configured), migrations, worker, schedules')
+    .option('--orders <n>', 'demo orders per demo account', '12')
+    .option('--no-ui', 'run the Temporal dev server headless')
+    .action(async (opts) => {
+      const config = loadConfig();
+      const stops: Array<() => Promise<void>> = [];
+      const stopAll = async () => {
+        for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      };
+      Runtime.install({ shutdownSignals: [] });
+      let stopping = false;
+      const onSignal = () => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write('\nstopping…\n');
+        void stopAll().then(() => process.exit(0));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        await startEverything(config, opts, stops);
+      } catch (err) {
+        await stopAll();
+        throw err;
+      }
+      await new Promise(() => {}); // runs until Ctrl-C
+    });
+}
+
+async function startEverything(config: Config, opts: { orders: string; ui: boolean }, stops: Array<() => Promise<void>>) {
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres(config.dataDir, Number(process.env.CONNECTOR_PG_PORT ?? 5488));
+    stops.push(pg.stop);
+    databaseUrl = pg.url;
+    say(`PostgreSQL (embedded)   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+  }
+  const db = createDb(databaseUrl, { max: 20 });
+  stops.push(() => db.destroy());
+  try {
+    await db.raw('select 1');
+  } catch (err) {
+    throw new UserError(`cannot reach PostgreSQL at DATABASE_URL: ${(err as Error).message}. Check host, port and credentials.`);
+  }
+  await migrateLatest(db);
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let uiUrl: string | undefined;
+  if (!temporalAddress) {
+    const server = await startDevServer({
+      executable: resolveTemporalCli(),
+      port: config.TEMPORAL_PORT,
+      uiPort: opts.ui ? config.TEMPORAL_UI_PORT : undefined,
+      dbFile: path.join(config.dataDir, 'temporal.db'),
+      logFile: path.join(config.dataDir, 'temporal.log'),
+    });
+    stops.push(server.stop);
+    temporalAddress = server.address;
+    uiUrl = server.uiUrl;
+  }
+  say(`Temporal                ${temporalAddress}`);
+
+  ensureSecretKey(config);
+  const accounts = await db('seller_accounts').count({ n: '*' }).first();
+  let sandboxUrl: string | undefined;
+  let speedup = 1;
+  if (Number(accounts?.n ?? 0) === 0) {
+    const demo = await createDemoAccounts(db, { port: config.SANDBOX_PORT, ordersPerAccount: Number(opts.orders), dataDir: config.dataDir });
+    stops.push(demo.close);
+    sandboxUrl = demo.url;
+    speedup = demo.speedup;
+    say(`SP-API sandbox          ${demo.url} (demo accounts: ${demo.accountIds.join(', ')})`);
+  }
+  writeRuntime(config, { databaseUrl, temporalAddress, sandboxUrl, uiUrl });
+  stops.push(async () => writeRuntime(config, {}));
+
+  const connector = await createConnectorWorker({ config, db, temporalAddress, rateSpeedup: speedup });
+  const running = connector.run();
+  stops.push(async () => {
+    connector.worker.shutdown();
+    await running.catch(() => undefined);
+    await connector.close();
+  });
+  await applySchedules(connector.client, db, config);
+
+  // A first sync of every account right away, rather than waiting for the first tick.
+  const ids = (await db('seller_accounts').where({ enabled: true }).select('id')).map((a) => a.id as string);
+  const results = await Promise.all(
+    ids.map((accountId) =>
+      connector.client.workflow.execute('orderSync', {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: `order-sync:${accountId}:start:${Date.now()}`,
+        args: [{ accountId, advanceCursor: true, collectIds: true }],
+      }) as Promise<OrderSyncResult>,
+    ),
+  );
+  const expected = results.reduce((n, r) => n + r.dispatched - r.pending, 0);
+  const deadline = Date.now() + 120_000;
+  let orders = await listOrders(db, { limit: 10_000 });
+  while (orders.length < expected && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    orders = await listOrders(db, { limit: 10_000 });
+  }
+  say('');
+  for (const o of orders.slice().reverse()) {
+    say(`imported ${o.amazonOrderId}  ${o.account.padEnd(8)} ${String(o.marketplace).padEnd(3)} ${String(o.channel).padEnd(3)} ${o.state.padEnd(16)} ${o.total} ${o.currency}`);
+  }
+  say('');
+  say(`${orders.length} orders in the book (${results.reduce((n, r) => n + r.pending, 0)} pending on Amazon, waiting).`);
+  if (uiUrl) say(`Temporal UI             ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
+  say('Press Ctrl-C to stop everything.');
+}

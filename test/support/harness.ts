@@ -1,0 +1,109 @@
+import type { Client } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
+import { startSandbox, RunningSandbox, SandboxOptions } from '../../sandbox';
+import { SandboxAdmin } from '../../sandbox/admin-client';
+import { saveAccount } from '../../db/repositories/accounts';
+import { loadConfig } from '../../lib/config';
+import { keyringFromEnv } from '../../lib/secrets';
+import { createConnectorWorker, ConnectorWorker } from '../../workers/worker';
+import { createTestDatabase, TestDatabase } from './db';
+
+export const TEST_SECRET_KEY = '4f'.repeat(32);
+
+let installed = false;
+/** The Temporal native runtime would keep jest alive on its own signal handlers: we shut workers down ourselves. */
+function installRuntime() {
+  if (installed) return;
+  installed = true;
+  try {
+    Runtime.install({ shutdownSignals: [] });
+  } catch {
+    // already installed by an earlier test file in this worker process
+  }
+}
+
+export interface TestAccount {
+  id: string;
+  sellerId: string;
+  region: 'na' | 'eu';
+  marketplaceIds: string[];
+}
+
+export interface Harness {
+  testDb: TestDatabase;
+  sandbox: RunningSandbox;
+  admin: SandboxAdmin;
+  connector: ConnectorWorker;
+  client: Client;
+  taskQueue: string;
+  accounts: TestAccount[];
+  close(): Promise<void>;
+}
+
+let queueCounter = 0;
+
+/**
+ * Everything real, nothing shared with other test files: a fresh database, a sandbox on a random port, sandbox sellers
+ * with matching connector accounts, and a worker on its own task queue against the run's Temporal server.
+ */
+export async function startHarness(options: {
+  accounts: TestAccount[];
+  sandbox?: SandboxOptions;
+  env?: Record<string, string>;
+  piiAccess?: boolean;
+}): Promise<Harness> {
+  installRuntime();
+  process.env.CONNECTOR_SECRET_KEY = TEST_SECRET_KEY;
+  const testDb = await createTestDatabase();
+  const sandbox = await startSandbox({ port: 0, rateLimits: 'off', ...options.sandbox });
+  const admin = new SandboxAdmin(sandbox.url);
+  const keyring = keyringFromEnv();
+  for (const a of options.accounts) {
+    const credentials = { clientId: `amzn1.application-oa2-client.${a.id}`, clientSecret: `secret-${a.id}`, refreshToken: `Atzr|refresh-${a.id}` };
+    await admin.createSeller({ sellerId: a.sellerId, marketplaceIds: a.marketplaceIds, piiAccess: options.piiAccess ?? true, ...credentials });
+    await saveAccount(
+      testDb.db,
+      keyring,
+      { id: a.id, sellerId: a.sellerId, region: a.region, endpoint: sandbox.url, ...credentials },
+      a.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
+    );
+  }
+  const taskQueue = `test-${process.pid}-${Date.now().toString(36)}-${queueCounter++}`;
+  const config = loadConfig({ ...process.env, ...options.env });
+  const connector = await createConnectorWorker({
+    config,
+    db: testDb.db,
+    temporalAddress: process.env.TEMPORAL_TEST_ADDRESS!,
+    taskQueue,
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    rateSpeedup: 0,
+  });
+  void connector.run();
+  return {
+    testDb,
+    sandbox,
+    admin,
+    connector,
+    client: connector.client,
+    taskQueue,
+    accounts: options.accounts,
+    async close() {
+      await connector.close();
+      await sandbox.close();
+      await testDb.drop();
+    },
+  };
+}
+
+/** Polls until the check passes or the time is up; the last failure is rethrown so the assertion says what differed. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { Client, ScheduleAlreadyRunning, ScheduleOptionsAction, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { Db } from '../db';
+import type { Config } from '../lib/config';
+import { orderSyncWorkflowId, scheduleId } from '../workflows/ids';
+
+interface ScheduleDefinition {
+  id: string;
+  everyMs: number;
+  action: ScheduleOptionsAction;
+}
+
+/** Every enabled account's schedules: orderSync (and, once those workflows exist, stock syncs). */
+export function accountSchedules(config: Config, accountId: string): ScheduleDefinition[] {
+  return [
+    {
+      id: scheduleId('order-sync', accountId),
+      everyMs: config.ORDER_SYNC_INTERVAL,
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'orderSync',
+        workflowId: orderSyncWorkflowId(accountId),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [{ accountId, advanceCursor: true }],
+      },
+    },
+  ];
+}
+
+/** Creates or updates each schedule (idempotent: safe at every worker start and in `connector schedules apply`). */
+export async function applySchedules(client: Client, db: Db, config: Config): Promise<Array<{ id: string; result: 'created' | 'updated' | 'paused' }>> {
+  const accounts = await db('seller_accounts').select('id', 'enabled').orderBy('id');
+  const results: Array<{ id: string; result: 'created' | 'updated' | 'paused' }> = [];
+  for (const account of accounts) {
+    for (const def of accountSchedules(config, account.id)) {
+      const spec = { intervals: [{ every: def.everyMs }] };
+      // SKIP: a sync still paging when the next tick comes is not doubled.
+      const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' as const };
+      try {
+        await client.schedule.create({ scheduleId: def.id, spec, action: def.action, policies, state: { paused: !account.enabled } });
+        results.push({ id: def.id, result: account.enabled ? 'created' : 'paused' });
+      } catch (err) {
+        if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+        const handle = client.schedule.getHandle(def.id);
+        await handle.update((previous) => ({ ...previous, spec, action: def.action as any, policies }));
+        if (account.enabled) await handle.unpause('account enabled');
+        else await handle.pause('account disabled');
+        results.push({ id: def.id, result: account.enabled ? 'updated' : 'paused' });
+      }
+    }
+  }
+  return results;
+}

@@ -1,0 +1,89 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import type { Db } from '../db';
+import { createDispatchActivities } from '../activities/dispatch';
+import { createOrderActivities } from '../activities/orders';
+import { SpApiClients } from '../activities/spapi/clients';
+import { SpApi } from '../activities/spapi/gateway';
+import { RateLimiter } from '../activities/spapi/rate-limiter';
+import type { Config } from '../lib/config';
+import { logger as rootLogger, Logger } from '../lib/logger';
+import { createDataConverter } from '../lib/payload-codec';
+import { keyringFromEnv } from '../lib/secrets';
+
+export interface ConnectorWorkerDeps {
+  config: Config;
+  db: Db;
+  temporalAddress: string;
+  taskQueue?: string;
+  /** Tests pass the bundle built once per run; production bundles from source at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  logger?: Logger;
+  /** Multiplies Amazon's rates in the shared limiter (60 against a sandbox in x60 mode). */
+  rateSpeedup?: number;
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+export interface ConnectorWorker {
+  worker: Worker;
+  client: Client;
+  run(): Promise<void>;
+  /** Stops polling, lets running activities finish (shutdownGraceTime), closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Sized for 2 cores: few concurrent workflow tasks (they are CPU-bound), more activity slots (they wait on
+ * Amazon and PostgreSQL), and a bounded sticky cache so thousands of open orders fit in memory.
+ */
+export const WORKER_DEFAULTS: Partial<WorkerOptions> = {
+  maxConcurrentWorkflowTaskExecutions: 4,
+  maxConcurrentActivityTaskExecutions: 40,
+  maxConcurrentLocalActivityExecutions: 20,
+  maxCachedWorkflows: 1000,
+  shutdownGraceTime: '10 seconds',
+};
+
+export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<ConnectorWorker> {
+  const log = deps.logger ?? rootLogger;
+  const taskQueue = deps.taskQueue ?? deps.config.TEMPORAL_TASK_QUEUE;
+  const dataConverter = createDataConverter();
+  const nativeConnection = await NativeConnection.connect({ address: deps.temporalAddress });
+  const clientConnection = await Connection.connect({ address: deps.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: deps.config.TEMPORAL_NAMESPACE, dataConverter });
+
+  const clients = new SpApiClients(deps.db, keyringFromEnv());
+  const limiter = new RateLimiter(deps.db, { speedup: deps.rateSpeedup ?? Number(process.env.SPAPI_RATE_SPEEDUP ?? 1) });
+  const spapi = new SpApi(clients, limiter);
+  const activities = {
+    ...createOrderActivities({ db: deps.db, spapi, logger: log, piiRetentionMs: deps.config.PII_RETENTION }),
+    ...createDispatchActivities({ db: deps.db, spapi, temporal: client, taskQueue, logger: log, overlapMs: deps.config.ORDER_SYNC_OVERLAP }),
+  };
+
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue,
+    activities,
+    dataConverter,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...WORKER_DEFAULTS,
+    ...deps.workerOptions,
+  });
+
+  let running: Promise<void> | undefined;
+  return {
+    worker,
+    client,
+    run() {
+      running ??= worker.run();
+      return running;
+    },
+    async close() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running?.catch(() => undefined);
+      await nativeConnection.close();
+      await clientConnection.close();
+    },
+  };
+}

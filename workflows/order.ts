@@ -1,0 +1,170 @@
+import {
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createOrderActivities, OrderSummary } from '../activities/orders';
+import { isPending, newerHeader, OrderHeader, validateShipmentSignal } from './order-types';
+import { ORDER_STATE } from './search-attributes';
+import { ORDER_ACTIVITY_OPTIONS, SPAPI_ACTIVITY_OPTIONS } from './retry-policies';
+
+export const amazonUpdate = defineSignal<[OrderHeader]>('amazonUpdate');
+export const shipmentDone = defineSignal<[unknown]>('shipmentDone');
+export const retry = defineSignal('retry');
+export const stateQuery = defineQuery<OrderWorkflowState>('state');
+
+export interface OrderInput {
+  accountId: string;
+  header: OrderHeader;
+}
+
+export interface OrderWorkflowState {
+  amazonOrderId: string;
+  phase: 'pending' | 'importing' | 'awaiting_shipment' | 'awaiting_amazon' | 'needs_attention' | 'retention' | 'done';
+  state: string | null;
+  amazonStatus: string;
+  openQuantity: number;
+  packages: Array<{ packageReferenceId: number; trackingNumber: string; status: 'confirmed' | 'rejected' | 'pending' }>;
+  rejectedShipments: Array<{ reason: string }>;
+  lastError: string | null;
+}
+
+const db = proxyActivities<ReturnType<typeof createOrderActivities>>(ORDER_ACTIVITY_OPTIONS);
+const amazon = proxyActivities<ReturnType<typeof createOrderActivities>>(SPAPI_ACTIVITY_OPTIONS);
+
+/**
+ * One Amazon order, from first sight to PII purge. Amazon's updates arrive as `amazonUpdate` signals (orderSync),
+ * the warehouse's as `shipmentDone`; every change to the book is an idempotent activity.
+ */
+export async function order(input: OrderInput): Promise<OrderWorkflowState> {
+  const { accountId } = input;
+  const workflowId = workflowInfo().workflowId;
+  let latest = input.header;
+  let reconciled: string | null = null; // lastUpdatedTime of the header last imported
+  let retryRequested = false;
+  const inbox: unknown[] = [];
+  const state: OrderWorkflowState = {
+    amazonOrderId: latest.amazonOrderId,
+    phase: 'pending',
+    state: null,
+    amazonStatus: latest.amazonStatus,
+    openQuantity: 0,
+    packages: [],
+    rejectedShipments: [],
+    lastError: null,
+  };
+
+  setHandler(amazonUpdate, (header) => {
+    latest = newerHeader(latest, header);
+  });
+  setHandler(shipmentDone, (payload) => void inbox.push(payload));
+  setHandler(retry, () => void (retryRequested = true));
+  setHandler(stateQuery, () => state);
+
+  const hasNewUpdate = () => reconciled === null || Date.parse(latest.lastUpdatedTime) > Date.parse(reconciled);
+  const setOrderState = (value: string | null) => {
+    state.state = value;
+    if (value) upsertSearchAttributes([{ key: ORDER_STATE, value }]);
+  };
+  const flag = async (reason: string) => {
+    state.lastError = reason;
+    state.phase = 'needs_attention';
+    setOrderState('needs_attention');
+    await db.markNeedsAttention({ accountId, amazonOrderId: latest.amazonOrderId, reason });
+  };
+  const applySummary = (summary: OrderSummary) => {
+    state.amazonStatus = summary.amazonStatus;
+    state.openQuantity = summary.openQuantity;
+    state.lastError = summary.reason;
+    setOrderState(summary.state);
+  };
+
+  let summary: OrderSummary | undefined;
+  for (;;) {
+    if (workflowInfo().continueAsNewSuggested && inbox.length === 0) {
+      await continueAsNew<typeof order>({ accountId, header: latest });
+    }
+
+    if (hasNewUpdate() || retryRequested) {
+      if (isPending(latest.amazonStatus) && !summary) {
+        state.phase = 'pending';
+        setOrderState('pending');
+        await condition(() => !isPending(latest.amazonStatus));
+        continue;
+      }
+      retryRequested = false;
+      state.phase = 'importing';
+      const target = latest.lastUpdatedTime;
+      summary = await amazon.importOrder({ accountId, amazonOrderId: latest.amazonOrderId, lastUpdatedTime: target, workflowId });
+      reconciled = target;
+      applySummary(summary);
+      if (summary.outcome === 'pending') continue;
+      if (summary.outcome === 'needs_attention') {
+        state.phase = 'needs_attention';
+        await condition(() => retryRequested || hasNewUpdate());
+        continue;
+      }
+    }
+    if (!summary) continue;
+
+    // Shipments typed by people or sent by the warehouse: validate, record the package, confirm it to Amazon.
+    while (inbox.length > 0 && summary.channel === 'FBM') {
+      const checked = validateShipmentSignal(inbox.shift());
+      if (!checked.ok) {
+        state.rejectedShipments.push({ reason: checked.reason });
+        await flag(`shipment rejected: ${checked.reason}`);
+        continue;
+      }
+      const recorded = await db.recordShipment({ accountId, amazonOrderId: latest.amazonOrderId, shipment: checked.shipment });
+      if (recorded.outcome === 'rejected') {
+        state.rejectedShipments.push({ reason: recorded.reason });
+        await flag(`shipment rejected: ${recorded.reason}`);
+        continue;
+      }
+      summary = { ...summary, ...recorded.summary };
+      applySummary(summary);
+    }
+    if (inbox.length > 0 && summary.channel !== 'FBM') {
+      inbox.splice(0).forEach(() => state.rejectedShipments.push({ reason: 'shipmentDone is for FBM orders; Amazon ships FBA orders' }));
+      await flag('shipment rejected: shipmentDone is for FBM orders; Amazon ships FBA orders');
+    }
+
+    // Every recorded package not yet accepted by Amazon is (re)sent; a rejection waits for `retry` after a fix.
+    if (summary.pendingPackages > 0) {
+      const confirmation = await amazon.confirmPendingPackages({ accountId, amazonOrderId: latest.amazonOrderId });
+      state.packages = confirmation.packages;
+      summary = { ...summary, ...confirmation.summary };
+      applySummary(summary);
+      if (confirmation.rejected) {
+        await flag(confirmation.rejected);
+        await condition(() => retryRequested || hasNewUpdate() || inbox.length > 0);
+        continue;
+      }
+    }
+
+    if (summary.closed) break;
+    state.phase = summary.channel === 'FBM' ? 'awaiting_shipment' : 'awaiting_amazon';
+    await condition(() => hasNewUpdate() || retryRequested || inbox.length > 0);
+  }
+
+  // Delivered or cancelled: keep listening for late changes (a cancellation after shipment) until PII is purged.
+  state.phase = 'retention';
+  const purgeAt = Date.parse(summary.closedAt ?? new Date().toISOString()) + summary.piiRetentionMs;
+  while (Date.now() < purgeAt) {
+    if (await condition(() => hasNewUpdate(), purgeAt - Date.now())) {
+      const target = latest.lastUpdatedTime;
+      summary = await amazon.importOrder({ accountId, amazonOrderId: latest.amazonOrderId, lastUpdatedTime: target, workflowId });
+      reconciled = target;
+      applySummary(summary);
+    }
+  }
+  await db.purgeOrderPii({ accountId, amazonOrderId: latest.amazonOrderId });
+  state.phase = 'done';
+  return state;
+}
+
