@@ -23,6 +23,7 @@ export interface OrderSummary {
   closed: boolean;
   closedAt: string | null;
   piiRetentionMs: number;
+  shipRiskMarginMs: number;
 }
 
 export const ORDER_INCLUDED_DATA = ['BUYER', 'RECIPIENT', 'PROCEEDS', 'EXPENSE', 'PROMOTION', 'CANCELLATION', 'FULFILLMENT', 'PACKAGES'];
@@ -33,13 +34,17 @@ export interface OrderActivityDeps {
   logger: Logger;
   /** Default PII retention after delivery, when the account sets none. */
   piiRetentionMs: number;
+  /** How long before Amazon's latest ship date an open FBM order counts as at risk. */
+  shipRiskMarginMs: number;
   onImported?: (summary: { channel: string | null; marketplaceId: string; outcome: string }) => void;
 }
 
 export function createOrderActivities(deps: OrderActivityDeps) {
   const { db, spapi, logger } = deps;
-  const summarize = (accountId: string, amazonOrderId: string, outcome: OrderSummary['outcome']) =>
-    orderSummary(db, accountId, amazonOrderId, outcome, deps.piiRetentionMs);
+  const summarize = async (accountId: string, amazonOrderId: string, outcome: OrderSummary['outcome']) => ({
+    ...(await orderSummary(db, accountId, amazonOrderId, outcome, deps.piiRetentionMs)),
+    shipRiskMarginMs: deps.shipRiskMarginMs,
+  });
 
   /** The newest payload we hold (searchOrders' snapshot) if it is as new as the header, else getOrder. */
   async function latestOrder(accountId: string, amazonOrderId: string, lastUpdatedTime: string): Promise<Order> {
@@ -123,6 +128,14 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     async confirmPendingPackages(input: { accountId: string; amazonOrderId: string }) {
       const result = await confirmPackages(db, spapi, input.accountId, input.amazonOrderId);
       return { ...result, summary: await summarize(input.accountId, input.amazonOrderId, 'updated') };
+    },
+
+    /** The ship-by timer fired: ship_risk before Amazon's latest ship date, late after it (cleared when shipped). */
+    async markShipByStatus(input: { accountId: string; amazonOrderId: string; status: 'ship_risk' | 'late' }): Promise<void> {
+      await db('sale_orders')
+        .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
+        .whereNotIn('state', ['shipped', 'cancelled'])
+        .update({ ship_by_status: input.status, updated_at: db.fn.now() });
     },
 
     async purgeOrderPii(input: { accountId: string; amazonOrderId: string }): Promise<void> {

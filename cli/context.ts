@@ -5,6 +5,7 @@ import { Config, loadConfig } from '../lib/config';
 import { UserError } from '../lib/errors';
 import { createDb, Db } from '../db';
 import { createDataConverter } from '../lib/payload-codec';
+import { useDemoSecretKey } from '../lib/secrets';
 
 /** What `connector start` wrote so that other commands find its embedded PostgreSQL and Temporal server. */
 export interface RuntimeInfo {
@@ -46,6 +47,11 @@ export function temporalAddress(config: Config): string {
 /** Lazily opened resources of one CLI invocation; close() releases whatever was opened. */
 export class CliContext {
   readonly config: Config = loadConfig();
+
+  constructor() {
+    useDemoSecretKey(this.config.dataDir, false);
+  }
+
   private db?: Db;
   private connection?: Connection;
   private client?: Client;

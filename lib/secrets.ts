@@ -1,4 +1,6 @@
 import crypto from 'crypto';
+import fs from 'fs';
+import path from 'path';
 import { ConfigError } from './config';
 
 /**
@@ -63,4 +65,19 @@ export function open(keyring: Keyring, sealed: string): string {
   const decipher = crypto.createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+}
+
+/**
+ * Demo mode: with no CONNECTOR_SECRET_KEY, `connector start` keeps a generated key in <dataDir>/secret.key (mode 600),
+ * and every other command of the same checkout reads it from there.
+ */
+export function useDemoSecretKey(dataDir: string, create: boolean): void {
+  if (process.env.CONNECTOR_SECRET_KEY) return;
+  const file = path.join(dataDir, 'secret.key');
+  if (!fs.existsSync(file)) {
+    if (!create) return;
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  process.env.CONNECTOR_SECRET_KEY = fs.readFileSync(file, 'utf8').trim();
 }

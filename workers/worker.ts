@@ -56,7 +56,7 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
   const limiter = new RateLimiter(deps.db, { speedup: deps.rateSpeedup ?? Number(process.env.SPAPI_RATE_SPEEDUP ?? 1) });
   const spapi = new SpApi(clients, limiter);
   const activities = {
-    ...createOrderActivities({ db: deps.db, spapi, logger: log, piiRetentionMs: deps.config.PII_RETENTION }),
+    ...createOrderActivities({ db: deps.db, spapi, logger: log, piiRetentionMs: deps.config.PII_RETENTION, shipRiskMarginMs: deps.config.SHIP_RISK_MARGIN }),
     ...createDispatchActivities({ db: deps.db, spapi, temporal: client, taskQueue, logger: log, overlapMs: deps.config.ORDER_SYNC_OVERLAP }),
   };
 

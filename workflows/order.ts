@@ -41,6 +41,13 @@ const amazon = proxyActivities<ReturnType<typeof createOrderActivities>>(SPAPI_A
  * One Amazon order, from first sight to PII purge. Amazon's updates arrive as `amazonUpdate` signals (orderSync),
  * the warehouse's as `shipmentDone`; every change to the book is an idempotent activity.
  */
+/** The next ship-by alarm of an open FBM order: at risk `margin` before Amazon's latest ship date, late after it. */
+function nextShipByAlarm(summary: OrderSummary, current: 'ship_risk' | 'late' | undefined): { at: number; status: 'ship_risk' | 'late' } | undefined {
+  if (!summary.latestShipDate || current === 'late') return undefined;
+  const latest = Date.parse(summary.latestShipDate);
+  return current === 'ship_risk' ? { at: latest, status: 'late' } : { at: latest - summary.shipRiskMarginMs, status: 'ship_risk' };
+}
+
 export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   const { accountId } = input;
   const workflowId = workflowInfo().workflowId;
@@ -85,6 +92,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   };
 
   let summary: OrderSummary | undefined;
+  let shipBy: 'ship_risk' | 'late' | undefined;
   for (;;) {
     if (workflowInfo().continueAsNewSuggested && inbox.length === 0) {
       await continueAsNew<typeof order>({ accountId, header: latest });
@@ -149,7 +157,15 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
 
     if (summary.closed) break;
     state.phase = summary.channel === 'FBM' ? 'awaiting_shipment' : 'awaiting_amazon';
-    await condition(() => hasNewUpdate() || retryRequested || inbox.length > 0);
+    const woken = () => hasNewUpdate() || retryRequested || inbox.length > 0;
+    const next = summary.channel === 'FBM' && summary.openQuantity > 0 ? nextShipByAlarm(summary, shipBy) : undefined;
+    if (!next) {
+      await condition(woken);
+    } else if (!(await condition(woken, Math.max(1, next.at - Date.now())))) {
+      shipBy = next.status;
+      await db.markShipByStatus({ accountId, amazonOrderId: latest.amazonOrderId, status: next.status });
+      upsertSearchAttributes([{ key: ORDER_STATE, value: next.status }]);
+    }
   }
 
   // Delivered or cancelled: keep listening for late changes (a cancellation after shipment) until PII is purged.

@@ -57,6 +57,7 @@ export async function orderSummary(
       closed: false,
       closedAt: null,
       piiRetentionMs: retentionMs,
+      shipRiskMarginMs: 0,
     };
   }
   const [{ open }] = await db('delivery_lines')
@@ -82,6 +83,7 @@ export async function orderSummary(
     closed,
     closedAt: order.delivered_at ? new Date(order.delivered_at).toISOString() : null,
     piiRetentionMs: retentionMs,
+    shipRiskMarginMs: 0,
   };
 }
 

@@ -1,4 +1,3 @@
-import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import type { Command } from 'commander';
@@ -7,6 +6,7 @@ import { createDb, migrateLatest } from '../../db';
 import { Config, loadConfig } from '../../lib/config';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { UserError } from '../../lib/errors';
+import { useDemoSecretKey } from '../../lib/secrets';
 import { resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
 import { createConnectorWorker } from '../../workers/worker';
 import { applySchedules } from '../../workers/schedules';
@@ -14,17 +14,6 @@ import type { OrderSyncResult } from '../../workflows/order-sync';
 import { listOrders } from '../../db/repositories/orders';
 import { createDemoAccounts } from '../demo';
 import { writeRuntime } from '../context';
-
-/** In demo mode without CONNECTOR_SECRET_KEY, a key is generated once and kept under .data/ (mode 600). */
-function ensureSecretKey(config: Config): void {
-  if (process.env.CONNECTOR_SECRET_KEY) return;
-  const file = path.join(config.dataDir, 'secret.key');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(config.dataDir, { recursive: true });
-    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600 });
-  }
-  process.env.CONNECTOR_SECRET_KEY = fs.readFileSync(file, 'utf8').trim();
-}
 
 export function register(program: Command): void {
   program
@@ -94,7 +83,7 @@ async function startEverything(config: Config, opts: { orders: string; ui: boole
   }
   say(`Temporal                ${temporalAddress}`);
 
-  ensureSecretKey(config);
+  useDemoSecretKey(config.dataDir, true);
   const accounts = await db('seller_accounts').count({ n: '*' }).first();
   let sandboxUrl: string | undefined;
   let speedup = 1;

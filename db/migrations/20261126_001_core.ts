@@ -109,6 +109,7 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('purchase_date', { useTz: true });
     t.timestamp('amazon_updated_at', { useTz: true });
     t.timestamp('latest_ship_date', { useTz: true });
+    t.text('ship_by_status'); // null | ship_risk | late: set by the order workflow's ship-by timer
     t.integer('partner_id').references('partners.id');
     t.integer('delivery_address_id').references('partners.id');
     t.decimal('amount_untaxed', null).notNullable().defaultTo(0);

@@ -14,6 +14,7 @@ export interface OrderListRow {
   currency: string | null;
   purchaseDate: string | null;
   attentionReason: string | null;
+  shipBy: string | null;
 }
 
 export async function listOrders(db: Db, filter: { account?: string; state?: string; limit?: number }): Promise<OrderListRow[]> {
@@ -24,7 +25,9 @@ export async function listOrders(db: Db, filter: { account?: string; state?: str
     .limit(filter.limit ?? 100)
     .select('o.*', 'm.code as marketplace_code');
   if (filter.account) q.where('o.account_id', filter.account);
-  if (filter.state) q.where('o.state', filter.state);
+  // ship_risk and late are timers on open FBM orders, kept beside the state; shipping clears them.
+  if (filter.state === 'ship_risk' || filter.state === 'late') q.where('o.ship_by_status', filter.state).whereNotIn('o.state', ['shipped', 'cancelled']);
+  else if (filter.state) q.where('o.state', filter.state);
   return (await q).map((o) => ({
     amazonOrderId: o.amazon_order_id,
     account: o.account_id,
@@ -36,6 +39,7 @@ export async function listOrders(db: Db, filter: { account?: string; state?: str
     currency: o.currency,
     purchaseDate: o.purchase_date ? new Date(o.purchase_date).toISOString() : null,
     attentionReason: o.attention_reason,
+    shipBy: o.ship_by_status,
   }));
 }
 
@@ -78,6 +82,7 @@ export async function loadOrderView(db: Db, amazonOrderId: string, accountId?: s
     attentionReason: o.attention_reason as string | null,
     purchaseDate: o.purchase_date ? new Date(o.purchase_date).toISOString() : null,
     latestShipDate: o.latest_ship_date ? new Date(o.latest_ship_date).toISOString() : null,
+    shipBy: o.ship_by_status as string | null,
     isBusiness: o.is_business as boolean,
     isPrime: o.is_prime as boolean,
     lines: lines.map((l) => ({

@@ -5,6 +5,7 @@ import knexFactory from 'knex';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
 import { createDb, migrateLatest } from '../../db';
+import { FAILURE_CONVERTER_PATH } from '../../lib/payload-codec';
 
 /**
  * Once per `npm test`: one Temporal dev server, one workflow bundle, one migrated template database.
@@ -38,6 +39,7 @@ export default async function globalSetup(): Promise<void> {
 
     const bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../workflows'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as any,
     });
     const bundlePath = path.join(runDir, 'workflow-bundle.js');
