@@ -7,7 +7,9 @@ if (!fs.existsSync(entry)) {
   console.error('connector: not built yet. Run `npm run build` (or `npm start`) in ' + path.dirname(__dirname));
   process.exit(1);
 }
-require(entry).main(process.argv).catch((err) => {
+// Exit when the command is done: long-running commands (start, worker, servers) resolve only when stopped, and a
+// client's stray timer (amazon-sp-api's response timeout) must not keep a finished command alive.
+require(entry).main(process.argv).then(() => process.exit(process.exitCode ?? 0), (err) => {
   console.error(err && err.message ? err.message : String(err));
   process.exit(1);
 });

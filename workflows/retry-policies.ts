@@ -5,7 +5,8 @@ import type { ActivityOptions } from '@temporalio/workflow';
  * forever with backoff: an order is never dropped, it waits visibly in the UI. Errors that would fail the same way
  * again are named here and not retried.
  */
-export const NON_RETRYABLE = ['AmazonRejected', 'AmazonAuthFailed', 'InvalidInput'];
+export const NON_RETRYABLE = ['AmazonRejected', 'AmazonAuthFailed', 'InvalidInput', 'UnknownAccount'];
+// AccountDisabled is retried on purpose: the work resumes by itself once the account is enabled again.
 
 /** Short writes to our own PostgreSQL. */
 export const ORDER_ACTIVITY_OPTIONS: ActivityOptions = {

@@ -1,0 +1,346 @@
+import type { Knex } from 'knex';
+import type { AccountCredentials, Region } from '../../activities/spapi/client';
+import { UserError } from '../../lib/errors';
+import { ConfigError } from '../../lib/config';
+import { Keyring, open, seal, sealedKeyId } from '../../lib/secrets';
+import { AccountMarketplaceChange, parseRegion, saveAccountMarketplaces } from './marketplaces';
+
+/**
+ * Seller accounts. Secrets (LWA client secret, refresh token) are sealed with lib/secrets before they reach the
+ * database and opened only by loadAccountCredentials: workflows carry the account id, activities load credentials.
+ */
+export interface Account {
+  id: string;
+  sellerId: string;
+  region: Region;
+  endpoint: string | null;
+  clientId: string;
+  enabled: boolean;
+  /** The key the stored secrets are sealed with (`connector keys rotate` moves them to the active key). */
+  secretKeyId: string;
+  orderCursor: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewAccount {
+  id: string;
+  sellerId: string;
+  region: string;
+  endpoint?: string | null;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+}
+
+export class UnknownAccount extends UserError {
+  override name = 'UnknownAccount';
+  constructor(readonly accountId: string) {
+    super(`account "${accountId}" does not exist: see \`connector accounts list\``);
+  }
+}
+
+/** A disabled account is never synced; activities refuse it rather than talk to Amazon. */
+export class AccountDisabled extends UserError {
+  override name = 'AccountDisabled';
+  constructor(readonly accountId: string) {
+    super(`account "${accountId}" is disabled: enable it with \`connector accounts enable ${accountId}\``);
+  }
+}
+
+type Row = Record<string, any>;
+
+function fromRow(r: Row): Account {
+  return {
+    id: r.id,
+    sellerId: r.seller_id,
+    region: r.region,
+    endpoint: r.endpoint,
+    clientId: r.client_id,
+    enabled: r.enabled,
+    secretKeyId: r.secret_key_id,
+    orderCursor: r.order_cursor,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const PUBLIC_COLUMNS = [
+  'id',
+  'seller_id',
+  'region',
+  'endpoint',
+  'client_id',
+  'enabled',
+  'secret_key_id',
+  'order_cursor',
+  'created_at',
+  'updated_at',
+];
+
+/** The account id is part of workflow ids and search attributes: keep it a short slug. */
+export function validateAccountName(name: string | undefined, field = '--name'): string {
+  const id = (name ?? '').trim();
+  if (!id) throw new UserError(`${field} is required: a short name for the account, like demo-eu`);
+  if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(id)) {
+    throw new UserError(`${field} "${id}" must be a short slug of lower-case letters, digits and dashes, like demo-eu`);
+  }
+  return id;
+}
+
+export function validateSellerId(sellerId: string | undefined, field = '--seller-id'): string {
+  const id = (sellerId ?? '').trim();
+  if (!id)
+    throw new UserError(`${field} is required: the Merchant Token from Seller Central (Settings → Account Info)`);
+  if (!/^[A-Z0-9]{6,32}$/.test(id)) {
+    throw new UserError(
+      `${field} "${id}" is not an Amazon seller id: use the Merchant Token from Seller Central (Settings → Account Info), like A2EXAMPLE1SELLER`,
+    );
+  }
+  return id;
+}
+
+/** null for Amazon's hosts; else an http:// base URL that every request goes to (a sandbox). */
+export function validateEndpoint(endpoint: string | null | undefined, field = '--endpoint'): string | null {
+  if (endpoint === undefined || endpoint === null || endpoint === '') return null;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new UserError(`${field} "${endpoint}" is not a URL: use the sandbox base URL, like http://127.0.0.1:8700`);
+  }
+  if (url.protocol !== 'http:' || url.pathname !== '/' || url.search) {
+    throw new UserError(
+      `${field} "${endpoint}" must be a plain http:// base URL of a sandbox, like http://127.0.0.1:8700 (omit it to use Amazon)`,
+    );
+  }
+  return url.origin;
+}
+
+function requireSecret(value: string | undefined, field: string, what: string): string {
+  const v = (value ?? '').trim();
+  if (!v || /\s/.test(v)) throw new UserError(`${field} is required: ${what}`);
+  return v;
+}
+
+/** The app's LWA credentials: the same for every seller who authorizes the app. */
+export function validateAppCredentials(input: { clientId?: string; clientSecret?: string }): {
+  clientId: string;
+  clientSecret: string;
+} {
+  return {
+    clientId: requireSecret(
+      input.clientId,
+      '--client-id',
+      'the LWA client id of your SP-API app (or set CONNECTOR_LWA_CLIENT_ID)',
+    ),
+    clientSecret: requireSecret(
+      input.clientSecret,
+      '--client-secret',
+      'the LWA client secret of your SP-API app (or set CONNECTOR_LWA_CLIENT_SECRET)',
+    ),
+  };
+}
+
+/** Checks every field; throws a UserError naming the flag. Returns the normalized account. */
+export function validateNewAccount(input: NewAccount): NewAccount & { region: Region; endpoint: string | null } {
+  return {
+    id: validateAccountName(input.id),
+    sellerId: validateSellerId(input.sellerId),
+    region: parseRegion(input.region),
+    endpoint: validateEndpoint(input.endpoint),
+    ...validateAppCredentials(input),
+    refreshToken: requireSecret(
+      input.refreshToken,
+      '--refresh-token',
+      'the refresh token from authorizing the app (Atzr|...)',
+    ),
+  };
+}
+
+/**
+ * Refuses a name or a seller id already taken; `relink` allows the same name for the same seller (re-authorization).
+ * Inside a transaction the name row stays locked until commit.
+ */
+export async function assertAccountIsNew(
+  trx: Knex,
+  a: { id: string; sellerId: string },
+  relink: boolean,
+): Promise<Row | undefined> {
+  const byName = await trx('seller_accounts').where({ id: a.id }).forUpdate().first();
+  if (byName && !(relink && byName.seller_id === a.sellerId)) {
+    throw new UserError(
+      byName.seller_id === a.sellerId
+        ? `--name ${a.id}: this account already exists; remove it first or choose another name`
+        : `--name ${a.id} is already used by seller ${byName.seller_id}: choose another name`,
+    );
+  }
+  const bySeller = await trx('seller_accounts').where({ seller_id: a.sellerId }).whereNot({ id: a.id }).first();
+  if (bySeller)
+    throw new UserError(
+      `--seller-id ${a.sellerId} is already connected as account "${bySeller.id}": use that account, or remove it first`,
+    );
+  return byName;
+}
+
+/**
+ * Stores an account and its marketplaces in one transaction. With `relink`, an existing account of the same seller
+ * gets the new credentials (re-authorization after a revoked token) instead of a duplicate-name error.
+ */
+export async function saveAccount(
+  db: Knex,
+  keyring: Keyring,
+  input: NewAccount,
+  marketplaces: AccountMarketplaceChange[] = [],
+  opts: { relink?: boolean } = {},
+): Promise<{ account: Account; created: boolean }> {
+  const a = validateNewAccount(input);
+  return db.transaction(async (trx) => {
+    const existing = await assertAccountIsNew(trx, a, Boolean(opts.relink));
+    const row = {
+      seller_id: a.sellerId,
+      region: a.region,
+      endpoint: a.endpoint,
+      client_id: a.clientId,
+      client_secret_enc: seal(keyring, a.clientSecret),
+      refresh_token_enc: seal(keyring, a.refreshToken),
+      secret_key_id: keyring.activeKeyId,
+    };
+    if (existing) {
+      if (existing.region !== a.region)
+        throw new UserError(`--home-marketplace: account ${a.id} is in region ${existing.region}, not ${a.region}`);
+      await trx('seller_accounts')
+        .where({ id: a.id })
+        .update({ ...row, updated_at: trx.fn.now() });
+    } else {
+      await trx('seller_accounts').insert({ id: a.id, ...row });
+    }
+    await saveAccountMarketplaces(trx, a.id, marketplaces);
+    return {
+      account: fromRow(await trx('seller_accounts').where({ id: a.id }).first(PUBLIC_COLUMNS)),
+      created: !existing,
+    };
+  });
+}
+
+export async function findAccount(db: Knex, id: string): Promise<Account | undefined> {
+  const row = await db('seller_accounts').where({ id }).first(PUBLIC_COLUMNS);
+  return row ? fromRow(row) : undefined;
+}
+
+export async function getAccount(db: Knex, id: string): Promise<Account> {
+  const found = await findAccount(db, id);
+  if (!found) throw new UnknownAccount(id);
+  return found;
+}
+
+export async function listAccounts(db: Knex): Promise<Account[]> {
+  return (await db('seller_accounts').select(PUBLIC_COLUMNS).orderBy('id')).map(fromRow);
+}
+
+export async function setAccountEnabled(db: Knex, id: string, enabled: boolean): Promise<Account> {
+  const updated = await db('seller_accounts').where({ id }).update({ enabled, updated_at: db.fn.now() });
+  if (!updated) throw new UnknownAccount(id);
+  return getAccount(db, id);
+}
+
+/** Deletes the account; its marketplaces, offers, partners and orders go with it (ON DELETE CASCADE). */
+export async function removeAccount(db: Knex, id: string): Promise<{ orders: number }> {
+  return db.transaction(async (trx) => {
+    await getAccount(trx, id);
+    const [{ count }] = await trx('sale_orders').where({ account_id: id }).count({ count: '*' });
+    await trx('seller_accounts').where({ id }).delete();
+    return { orders: Number(count) };
+  });
+}
+
+/**
+ * Decrypted credentials for talking to Amazon. Unknown and (unless asked) disabled accounts are refused.
+ * A secret sealed with a key that is no longer configured fails with a ConfigError naming the key.
+ */
+export async function loadAccountCredentials(
+  db: Knex,
+  keyring: Keyring,
+  accountId: string,
+  opts: { includeDisabled?: boolean } = {},
+): Promise<AccountCredentials> {
+  const row = await db('seller_accounts').where({ id: accountId }).first();
+  if (!row) throw new UnknownAccount(accountId);
+  if (!row.enabled && !opts.includeDisabled) throw new AccountDisabled(accountId);
+  return {
+    accountId: row.id,
+    sellerId: row.seller_id,
+    region: row.region,
+    endpoint: row.endpoint,
+    clientId: row.client_id,
+    clientSecret: openSecret(keyring, row.client_secret_enc, row.id),
+    refreshToken: openSecret(keyring, row.refresh_token_enc, row.id),
+  };
+}
+
+/** open() with the usual mistake explained: a new key under the old key id fails GCM authentication. */
+function openSecret(keyring: Keyring, sealed: string, accountId: string): string {
+  try {
+    return open(keyring, sealed);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const keyId = sealedKeyId(sealed);
+    throw new ConfigError(
+      `the secrets of account ${accountId} do not decrypt with key "${keyId}": CONNECTOR_SECRET_KEY changed without a new CONNECTOR_SECRET_KEY_ID. ` +
+        `Restore the old key, or give the new key a new id and list the old one in CONNECTOR_OLD_SECRET_KEYS as "${keyId}:<key>"`,
+    );
+  }
+}
+
+/** A value that changes whenever the account's credentials or status change: SpApiClients rebuilds on change. */
+export async function accountVersion(
+  db: Knex,
+  accountId: string,
+): Promise<{ version: string; enabled: boolean } | undefined> {
+  // As text: a JS Date would drop the microseconds that tell two quick updates apart.
+  const row = await db('seller_accounts')
+    .where({ id: accountId })
+    .first(db.raw('updated_at::text as version'), 'enabled');
+  return row ? { version: row.version, enabled: row.enabled } : undefined;
+}
+
+export interface RotationReport {
+  activeKeyId: string;
+  accounts: number;
+  resealed: number;
+  alreadyCurrent: number;
+}
+
+/**
+ * Re-seals every stored secret under the active key, in one transaction: either all accounts move or none does
+ * (a missing old key aborts with a ConfigError naming it). updated_at is left alone: the credentials did not change.
+ */
+export async function rotateSecrets(db: Knex, keyring: Keyring): Promise<RotationReport> {
+  return db.transaction(async (trx) => {
+    const rows = await trx('seller_accounts')
+      .select('id', 'client_secret_enc', 'refresh_token_enc')
+      .orderBy('id')
+      .forUpdate();
+    let resealed = 0;
+    for (const r of rows) {
+      const current = [r.client_secret_enc, r.refresh_token_enc].every(
+        (s: string) => sealedKeyId(s) === keyring.activeKeyId,
+      );
+      if (current) continue;
+      await trx('seller_accounts')
+        .where({ id: r.id })
+        .update({
+          client_secret_enc: seal(keyring, openSecret(keyring, r.client_secret_enc, r.id)),
+          refresh_token_enc: seal(keyring, openSecret(keyring, r.refresh_token_enc, r.id)),
+          secret_key_id: keyring.activeKeyId,
+        });
+      resealed++;
+    }
+    return {
+      activeKeyId: keyring.activeKeyId,
+      accounts: rows.length,
+      resealed,
+      alreadyCurrent: rows.length - resealed,
+    };
+  });
+}
