@@ -84,15 +84,15 @@ export function createDispatchActivities(deps: DispatchDeps) {
         page = await spapi.call(accountId, {
           operation: 'searchOrders',
           endpoint: 'orders',
-          query: input.nextToken
-            ? { paginationToken: input.nextToken, includedData: ORDER_INCLUDED_DATA, maxResultsPerPage: 100 }
-            : {
-                marketplaceIds: window.marketplaceIds,
-                lastUpdatedAfter: window.lastUpdatedAfter,
-                lastUpdatedBefore: window.lastUpdatedBefore,
-                includedData: ORDER_INCLUDED_DATA,
-                maxResultsPerPage: 100,
-              },
+          // Amazon: a page token must come with the same parameters as the first request (bar page size, includedData).
+          query: {
+            marketplaceIds: window.marketplaceIds,
+            lastUpdatedAfter: window.lastUpdatedAfter,
+            lastUpdatedBefore: window.lastUpdatedBefore,
+            includedData: ORDER_INCLUDED_DATA,
+            maxResultsPerPage: 100,
+            ...(input.nextToken ? { paginationToken: input.nextToken } : {}),
+          },
         });
       } catch (err) {
         throw asActivityFailure(err);

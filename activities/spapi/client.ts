@@ -28,7 +28,8 @@ export function buildSellingPartner(creds: AccountCredentials): SellingPartner {
       // Our rate limiter and Temporal's retries govern; the client's own retries would hide 429s and resets.
       auto_request_throttled: false,
       retry_remote_timeout: false,
-      timeouts: { response: 20_000, deadline: 60_000 },
+      // Only a deadline: the client clears its "response" timer on the first body byte, so a 204 would leave it running.
+      timeouts: { deadline: 60_000 },
       ...(creds.endpoint ? { https_proxy_agent: new EndpointAgent(creds.endpoint) } : {}),
     },
   } as any);

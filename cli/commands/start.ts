@@ -8,11 +8,14 @@ import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { UserError } from '../../lib/errors';
 import { useDemoSecretKey } from '../../lib/secrets';
 import { resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
+import { logger } from '../../lib/logger';
+import { codecFromEnv } from '../../lib/payload-codec';
+import { startCodecServer } from '../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
 import { applySchedules } from '../../workers/schedules';
 import type { OrderSyncResult } from '../../workflows/order-sync';
 import { listOrders } from '../../db/repositories/orders';
-import { createDemoAccounts } from '../demo';
+import { createDemoAccounts, isDemoBook } from '../demo';
 import { writeRuntime } from '../context';
 
 export function register(program: Command): void {
@@ -69,25 +72,38 @@ async function startEverything(config: Config, opts: { orders: string; ui: boole
 
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let uiUrl: string | undefined;
+  let codecUrl: string | undefined;
   if (!temporalAddress) {
+    // The UI decodes payloads through the codec server; its key resolves on first use (the demo key is made below).
+    const codecServer = opts.ui
+      ? await startCodecServer({
+          codec: () => codecFromEnv(),
+          port: config.CONNECTOR_CODEC_PORT,
+          origins: [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`],
+          logger: logger.child({ component: 'codec-server' }),
+        })
+      : undefined;
+    if (codecServer) stops.push(codecServer.close);
+    codecUrl = codecServer?.url;
     const server = await startDevServer({
       executable: resolveTemporalCli(),
       port: config.TEMPORAL_PORT,
       uiPort: opts.ui ? config.TEMPORAL_UI_PORT : undefined,
       dbFile: path.join(config.dataDir, 'temporal.db'),
       logFile: path.join(config.dataDir, 'temporal.log'),
+      uiCodecEndpoint: codecUrl,
     });
     stops.push(server.stop);
     temporalAddress = server.address;
     uiUrl = server.uiUrl;
   }
   say(`Temporal                ${temporalAddress}`);
+  if (codecUrl) say(`Codec server            ${codecUrl} (the Temporal UI decodes payloads through it)`);
 
   useDemoSecretKey(config.dataDir, true);
-  const accounts = await db('seller_accounts').count({ n: '*' }).first();
   let sandboxUrl: string | undefined;
-  let speedup = 1;
-  if (Number(accounts?.n ?? 0) === 0) {
+  let speedup = Number(process.env.SPAPI_RATE_SPEEDUP ?? 1);
+  if (await isDemoBook(db, `http://127.0.0.1:${config.SANDBOX_PORT}`)) {
     const demo = await createDemoAccounts(db, { port: config.SANDBOX_PORT, ordersPerAccount: Number(opts.orders), dataDir: config.dataDir });
     stops.push(demo.close);
     sandboxUrl = demo.url;

@@ -33,7 +33,11 @@ export default async function globalSetup(): Promise<void> {
   if (needsTemporal) {
     const executable = resolveTemporalCli();
     process.env.TEMPORAL_CLI = executable;
-    const server = await startDevServer({ executable, port: await freePort(), logFile: path.join(runDir, 'temporal.log') });
+    const server = await startDevServer({
+      executable,
+      port: await freePort(),
+      logFile: path.join(runDir, 'temporal.log'),
+    });
     (globalThis as any).__temporalServer = server;
     process.env.TEMPORAL_TEST_ADDRESS = server.address;
 

@@ -1,10 +1,11 @@
-import type { Client } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startSandbox, RunningSandbox, SandboxOptions } from '../../sandbox';
 import { SandboxAdmin } from '../../sandbox/admin-client';
 import { saveAccount } from '../../db/repositories/accounts';
 import { loadConfig } from '../../lib/config';
 import { keyringFromEnv } from '../../lib/secrets';
+import { createDataConverter } from '../../lib/payload-codec';
 import { createConnectorWorker, ConnectorWorker } from '../../workers/worker';
 import { createTestDatabase, TestDatabase } from './db';
 
@@ -16,7 +17,7 @@ function installRuntime() {
   if (installed) return;
   installed = true;
   try {
-    Runtime.install({ shutdownSignals: [] });
+    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
   } catch {
     // already installed by an earlier test file in this worker process
   }
@@ -37,6 +38,8 @@ export interface Harness {
   client: Client;
   taskQueue: string;
   accounts: TestAccount[];
+  /** Stops the worker (in-flight activities are abandoned after the grace time) and starts a new one on the same queue. */
+  restartWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,8 +62,17 @@ export async function startHarness(options: {
   const admin = new SandboxAdmin(sandbox.url);
   const keyring = keyringFromEnv();
   for (const a of options.accounts) {
-    const credentials = { clientId: `amzn1.application-oa2-client.${a.id}`, clientSecret: `secret-${a.id}`, refreshToken: `Atzr|refresh-${a.id}` };
-    await admin.createSeller({ sellerId: a.sellerId, marketplaceIds: a.marketplaceIds, piiAccess: options.piiAccess ?? true, ...credentials });
+    const credentials = {
+      clientId: `amzn1.application-oa2-client.${a.id}`,
+      clientSecret: `secret-${a.id}`,
+      refreshToken: `Atzr|refresh-${a.id}`,
+    };
+    await admin.createSeller({
+      sellerId: a.sellerId,
+      marketplaceIds: a.marketplaceIds,
+      piiAccess: options.piiAccess ?? true,
+      ...credentials,
+    });
     await saveAccount(
       testDb.db,
       keyring,
@@ -70,29 +82,41 @@ export async function startHarness(options: {
   }
   const taskQueue = `test-${process.pid}-${Date.now().toString(36)}-${queueCounter++}`;
   const config = loadConfig({ ...process.env, ...options.env });
-  const connector = await createConnectorWorker({
-    config,
-    db: testDb.db,
-    temporalAddress: process.env.TEMPORAL_TEST_ADDRESS!,
-    taskQueue,
-    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    rateSpeedup: 0,
-  });
-  void connector.run();
-  return {
+  const newWorker = async () => {
+    const worker = await createConnectorWorker({
+      config,
+      db: testDb.db,
+      temporalAddress: process.env.TEMPORAL_TEST_ADDRESS!,
+      taskQueue,
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+      rateSpeedup: 0,
+      workerOptions: { shutdownGraceTime: '1 second', shutdownForceTime: '5 seconds' },
+    });
+    void worker.run();
+    return worker;
+  };
+  // The test's own client: it outlives worker restarts.
+  const connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
+  const harness: Harness = {
     testDb,
     sandbox,
     admin,
-    connector,
-    client: connector.client,
+    connector: await newWorker(),
+    client: new Client({ connection, dataConverter: createDataConverter() }),
     taskQueue,
     accounts: options.accounts,
+    async restartWorker() {
+      await harness.connector.close();
+      harness.connector = await newWorker();
+    },
     async close() {
-      await connector.close();
+      await harness.connector.close();
+      await connection.close();
       await sandbox.close();
       await testDb.drop();
     },
   };
+  return harness;
 }
 
 /** Polls until the check passes or the time is up; the last failure is rethrown so the assertion says what differed. */

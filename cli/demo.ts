@@ -1,0 +1,67 @@
+import path from 'path';
+import type { Db } from '../db';
+import { saveAccount } from '../db/repositories/accounts';
+import { keyringFromEnv } from '../lib/secrets';
+import { startSandbox } from '../sandbox';
+import { DEMO_SELLERS, seedDemo } from '../sandbox/demo';
+import { CATALOG } from '../sandbox/generator-data';
+
+/** The sandbox runs at x60 in the demo so that imports take seconds; the limiter follows (SPAPI_RATE_SPEEDUP). */
+export const DEMO_RATE_SPEEDUP = 60;
+
+/**
+ * The demo's Amazon: a sandbox on SANDBOX_PORT (state kept in .data/sandbox.json), two demo sellers with a listed
+ * catalog and generated orders, the matching connector accounts, and the catalog's products in the book.
+ */
+export async function createDemoAccounts(
+  db: Db,
+  options: { port: number; ordersPerAccount: number; dataDir: string; seed?: number },
+): Promise<{ url: string; accountIds: string[]; speedup: number; close(): Promise<void> }> {
+  const sandbox = await startSandbox({
+    port: options.port,
+    rateLimits: `x${DEMO_RATE_SPEEDUP}`,
+    statePath: path.join(options.dataDir, 'sandbox.json'),
+    seed: options.seed ?? 7,
+  });
+  try {
+    await seedDemo(sandbox.url, { seed: options.seed ?? 7, orders: options.ordersPerAccount });
+    const keyring = keyringFromEnv();
+    for (const seller of DEMO_SELLERS) {
+      const exists = await db('seller_accounts').where({ id: seller.name }).first('id');
+      if (exists) continue;
+      await saveAccount(
+        db,
+        keyring,
+        {
+          id: seller.name,
+          sellerId: seller.sellerId,
+          region: seller.region,
+          endpoint: sandbox.url,
+          clientId: seller.clientId,
+          clientSecret: seller.clientSecret,
+          refreshToken: seller.refreshToken,
+        },
+        seller.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
+      );
+    }
+    await db('products')
+      .insert(CATALOG.map((item) => ({ sku: item.sku, name: item.title.en })))
+      .onConflict('sku')
+      .ignore();
+  } catch (err) {
+    await sandbox.close();
+    throw err;
+  }
+  return {
+    url: sandbox.url,
+    accountIds: DEMO_SELLERS.map((s) => s.name),
+    speedup: DEMO_RATE_SPEEDUP,
+    close: sandbox.close,
+  };
+}
+
+/** True when every account talks to the demo sandbox (or there is none yet): `connector start` runs the sandbox then. */
+export async function isDemoBook(db: Db, sandboxUrl: string): Promise<boolean> {
+  const endpoints = await db('seller_accounts').distinct('endpoint');
+  return endpoints.every((e) => e.endpoint === sandboxUrl);
+}

@@ -1,0 +1,170 @@
+import crypto from 'node:crypto';
+import type { Ctx, Route, Sandbox } from '../context';
+import { Reply } from '../http';
+
+/**
+ * Login with Amazon (POST /auth/o2/token: refresh_token, authorization_code and client_credentials grants, JSON or form
+ * bodies), Seller Central's consent page, and the access-token check every SP-API call goes through.
+ */
+
+const GRANTLESS_SCOPES = ['sellingpartnerapi::notifications', 'sellingpartnerapi::client_credential:rotation'];
+const CODE_LIFETIME_MS = 5 * 60_000;
+
+const random = (n: number) => crypto.randomBytes(n).toString('base64url');
+const lwaError = (status: number, error: string, description: string): Reply => ({
+  status,
+  body: { error_description: description, error },
+  headers: { 'content-type': 'application/json;charset=UTF-8' },
+});
+
+async function tokenParams(ctx: Ctx): Promise<Record<string, string>> {
+  const raw = (await ctx.rawBody()).toString('utf8').trim();
+  if (raw.startsWith('{')) {
+    try {
+      return Object.fromEntries(Object.entries(JSON.parse(raw)).map(([k, v]) => [k, String(v)]));
+    } catch {
+      return {};
+    }
+  }
+  return Object.fromEntries(new URLSearchParams(raw));
+}
+
+function issueAccessToken(sb: Sandbox, sellerId: string | null, clientId: string, scope?: string) {
+  const token = `Atza|${random(48)}`;
+  const lifetime = sb.config.tokenLifetimeSeconds;
+  sb.state.accessTokens.set(token, {
+    sellerId,
+    clientId,
+    expiresAt: sb.now() + lifetime * 1000,
+    ...(scope ? { scope } : {}),
+  });
+  sb.changed();
+  return { access_token: token, token_type: 'bearer', expires_in: lifetime };
+}
+
+async function token(ctx: Ctx): Promise<Reply> {
+  const { sb } = ctx;
+  const p = await tokenParams(ctx);
+  if (!p.grant_type)
+    return lwaError(400, 'invalid_request', 'The request is missing a required parameter : grant_type');
+  if (!['refresh_token', 'authorization_code', 'client_credentials'].includes(p.grant_type)) {
+    return lwaError(
+      400,
+      'unsupported_grant_type',
+      'The authorization grant type is not supported by the authorization server',
+    );
+  }
+  if (!p.client_id || !p.client_secret) return lwaError(401, 'invalid_client', 'Client authentication failed');
+  const sellers = [...sb.state.sellers.values()];
+  if (!sellers.some((s) => s.clientId === p.client_id && s.clientSecret === p.client_secret)) {
+    return lwaError(401, 'invalid_client', 'Client authentication failed');
+  }
+
+  if (p.grant_type === 'refresh_token') {
+    if (!p.refresh_token)
+      return lwaError(400, 'invalid_request', 'The request is missing a required parameter : refresh_token');
+    const owner = sb.state.refreshTokenOwner(p.refresh_token);
+    if (!owner || owner.clientId !== p.client_id) {
+      return lwaError(400, 'invalid_grant', 'The request has an invalid grant parameter : refresh_token');
+    }
+    return {
+      status: 200,
+      body: { ...issueAccessToken(sb, owner.seller.sellerId, p.client_id), refresh_token: p.refresh_token },
+    };
+  }
+
+  if (p.grant_type === 'authorization_code') {
+    if (!p.code) return lwaError(400, 'invalid_request', 'The request is missing a required parameter : code');
+    const grant = sb.state.authorizationCodes.get(p.code);
+    sb.state.authorizationCodes.delete(p.code); // single use, like Amazon's
+    if (!grant || grant.expiresAt < sb.now() || !sb.state.sellers.has(grant.sellerId)) {
+      return lwaError(400, 'invalid_grant', 'The request has an invalid grant parameter : code');
+    }
+    const refreshToken = `Atzr|${random(64)}`;
+    sb.state.refreshTokens.set(refreshToken, { sellerId: grant.sellerId, clientId: p.client_id });
+    return { status: 200, body: { ...issueAccessToken(sb, grant.sellerId, p.client_id), refresh_token: refreshToken } };
+  }
+
+  if (!p.scope || !GRANTLESS_SCOPES.includes(p.scope)) {
+    return lwaError(400, 'invalid_scope', 'The request has an invalid parameter : scope');
+  }
+  return { status: 200, body: { ...issueAccessToken(sb, null, p.client_id, p.scope), scope: p.scope } };
+}
+
+const html = (status: number, body: string): Reply => ({
+  status,
+  raw: Buffer.from(
+    `<!doctype html><html><head><meta charset="utf-8"><title>Seller Central (sandbox)</title></head><body>${body}</body></html>`,
+  ),
+  headers: { 'content-type': 'text/html; charset=utf-8' },
+});
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Seller Central's consent page. The seller who consents is `seller_id` (a sandbox-only parameter), else the only
+ * seller; with several and none chosen the page lists them as links, like a sign-in choice.
+ */
+function consent(ctx: Ctx): Reply {
+  const { sb, query } = ctx;
+  const applicationId = query.get('application_id');
+  const state = query.get('state');
+  const redirectUri = query.get('redirect_uri');
+  if (!applicationId || !state || !redirectUri) {
+    return html(400, '<p>application_id, state and redirect_uri are required.</p>');
+  }
+  let target: URL;
+  try {
+    target = new URL(redirectUri);
+  } catch {
+    return html(400, `<p>redirect_uri ${escape(redirectUri)} is not a URL.</p>`);
+  }
+  const sellers = [...sb.state.sellers.values()];
+  const chosen = query.get('seller_id');
+  const seller = chosen ? sb.state.sellers.get(chosen) : sellers.length === 1 ? sellers[0] : undefined;
+  if (chosen && !seller) return html(400, `<p>No seller ${escape(chosen)} in this sandbox.</p>`);
+  if (!seller) {
+    const links = sellers.map((s) => {
+      const u = new URL(ctx.url.toString());
+      u.searchParams.set('seller_id', s.sellerId);
+      return `<li><a href="${escape(u.pathname + u.search)}">Authorize as ${escape(s.sellerId)} (${escape(s.storeName)})</a></li>`;
+    });
+    return html(
+      200,
+      `<h1>Authorize ${escape(applicationId)}</h1><ul>${links.join('') || '<li>No seller yet: create one with POST /_sandbox/sellers.</li>'}</ul>`,
+    );
+  }
+  const code = random(15).replace(/[-_]/g, 'x');
+  sb.state.authorizationCodes.set(code, { sellerId: seller.sellerId, expiresAt: sb.now() + CODE_LIFETIME_MS });
+  target.searchParams.set('state', state);
+  target.searchParams.set('selling_partner_id', seller.sellerId);
+  target.searchParams.set('spapi_oauth_code', code);
+  return { status: 302, headers: { location: target.toString() } };
+}
+
+const denied = (details: string): Reply => ({
+  status: 403,
+  body: { errors: [{ message: 'Access to requested resource is denied.', code: 'Unauthorized', details }] },
+});
+
+/** The seller of an access token, or Amazon's exact 403 (the client refreshes only on the "expired" one). */
+export function authenticate(sb: Sandbox, header: string | string[] | undefined): { sellerId: string } | Reply {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return denied('Access token is missing in the request header.');
+  const token = sb.state.accessTokens.get(value);
+  if (!token || !token.sellerId || !sb.state.sellers.has(token.sellerId)) {
+    return denied('The access token you provided is revoked, malformed or invalid.');
+  }
+  if (token.expiresAt <= sb.now()) return denied('The access token you provided has expired.');
+  return { sellerId: token.sellerId };
+}
+
+/** 403 for a path sellerId that is not the token's seller. */
+export function forbidden(): Reply {
+  return denied('');
+}
+
+export const lwaRoutes: Route[] = [
+  { method: 'POST', path: '/auth/o2/token', kind: 'lwa', operation: 'lwaToken', handler: token },
+  { method: 'GET', path: '/apps/authorize/consent', kind: 'page', handler: consent },
+];

@@ -1,0 +1,27 @@
+import type { Ctx, Route } from '../context';
+import { HttpError, Reply } from '../http';
+import { confirmShipment } from '../order-lifecycle';
+
+/** Orders API v0: confirmShipment, the one v0 operation the connector uses (Amazon retires the v0 reads in 2027). */
+
+async function confirm(ctx: Ctx): Promise<Reply> {
+  const { orderId } = ctx.params;
+  const stored = ctx.sb.state.orders.get(orderId);
+  const body = await ctx.jsonBody();
+  if (!stored || stored.sellerId !== ctx.sellerId) {
+    throw new HttpError(404, [{ code: 'NotFound', message: `Order ${orderId} was not found.` }]);
+  }
+  confirmShipment(stored.order, body, ctx.sb.now());
+  ctx.sb.changed();
+  return { status: 204 };
+}
+
+export const ordersV0Routes: Route[] = [
+  {
+    method: 'POST',
+    path: '/orders/v0/orders/{orderId}/shipmentConfirmation',
+    kind: 'spapi',
+    operation: 'confirmShipment',
+    handler: confirm,
+  },
+];

@@ -1,0 +1,154 @@
+import fs from 'fs';
+import path from 'path';
+import { loadOrderView } from '../../db/repositories/orders';
+import { orderWorkflowId } from '../../workflows/ids';
+import { stateQuery } from '../../workflows/order';
+import type { OrderSyncResult } from '../../workflows/order-sync';
+import { eventually, Harness, startHarness } from '../support/harness';
+
+const US = 'ATVPDKIKX0DER';
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/orders', name), 'utf8'));
+const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
+
+/** An Amazon order as stored in the sandbox, dated so that a search ending 2 minutes ago finds it. */
+function recent(order: any, orderId: string, status?: string) {
+  return {
+    ...order,
+    orderId,
+    createdTime: minutesAgo(30),
+    lastUpdatedTime: minutesAgo(5),
+    ...(status ? { fulfillment: { ...order.fulfillment, fulfillmentStatus: status } } : {}),
+  };
+}
+
+describe('order import: one Amazon order becomes one sales order through its own workflow', () => {
+  let h: Harness;
+  const account = { id: 'us-shop', sellerId: 'A2SLICE0SELLER', region: 'na' as const, marketplaceIds: [US] };
+
+  beforeAll(async () => {
+    h = await startHarness({ accounts: [account] });
+  });
+  afterAll(async () => h?.close());
+
+  const sync = (since?: string) =>
+    h.client.workflow.execute('orderSync', {
+      taskQueue: h.taskQueue,
+      workflowId: `sync-${Date.now()}-${Math.random()}`,
+      args: [{ accountId: account.id, since: since ?? minutesAgo(24 * 60), collectIds: true }],
+    }) as Promise<OrderSyncResult>;
+
+  it('imports a US FBM order fetched over HTTP with its lines, totals to the cent, customer and open delivery', async () => {
+    const amazonOrder = recent(fixture('us-fbm-gift-promotions.json'), '113-0000001-0000001');
+    await h.admin.addOrders(account.sellerId, [amazonOrder]);
+    const result = await sync();
+    expect(result.dispatched).toBe(1);
+
+    const view = await eventually(async () => {
+      const v = await loadOrderView(h.testDb.db, '113-0000001-0000001');
+      expect(v?.state).toBe('confirmed');
+      return v!;
+    });
+    expect(view).toMatchObject({
+      account: 'us-shop',
+      marketplace: 'US',
+      channel: 'FBM',
+      amazonStatus: 'UNSHIPPED',
+      currency: 'USD',
+    });
+    expect(view.totals.total).toBe(view.amazonGrandTotal);
+    expect(view.lines.filter((l) => l.kind === 'product').map((l) => [l.sku, l.quantity])).toEqual(
+      amazonOrder.orderItems.map((i: any) => [i.product.sellerSku, i.quantityOrdered]),
+    );
+    expect(view.lines.map((l) => l.kind)).toEqual(
+      expect.arrayContaining(['product', 'shipping', 'gift_wrap', 'discount', 'note']),
+    );
+    expect(view.customer?.name).toBeTruthy();
+    expect(view.deliveryAddress?.city).toBeTruthy();
+    expect(view.deliveries).toHaveLength(1);
+    expect(view.deliveries[0]).toMatchObject({ state: 'open', ref: 'main' });
+
+    const described = await h.client.workflow.getHandle(orderWorkflowId('us-shop', '113-0000001-0000001')).describe();
+    const attributes = Object.fromEntries(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value]));
+    expect(attributes).toMatchObject({
+      AmazonOrderId: '113-0000001-0000001',
+      SellerAccount: 'us-shop',
+      MarketplaceId: US,
+      FulfillmentChannel: 'FBM',
+      OrderState: 'confirmed',
+    });
+  });
+
+  it('a second sync over the same window changes nothing', async () => {
+    const before = await h.testDb.db('sale_orders').select('id', 'updated_at', 'state');
+    const lines = await h.testDb.db('sale_order_lines').count({ n: '*' }).first();
+    await sync();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await h.testDb.db('sale_orders').select('id', 'updated_at', 'state')).toEqual(before);
+    expect(await h.testDb.db('sale_order_lines').count({ n: '*' }).first()).toEqual(lines);
+  });
+
+  it('a pending order writes nothing, then is imported once when Amazon confirms it', async () => {
+    // Amazon's pending orders carry their items and prices; they become importable when the status moves on.
+    await h.admin.addOrders(account.sellerId, [
+      recent(fixture('us-fbm-gift-promotions.json'), '113-0000002-0000002', 'PENDING'),
+    ]);
+    await sync();
+    const handle = h.client.workflow.getHandle(orderWorkflowId('us-shop', '113-0000002-0000002'));
+    await eventually(async () => expect((await handle.query(stateQuery)).phase).toBe('pending'));
+    expect(await h.testDb.db('sale_orders').where({ amazon_order_id: '113-0000002-0000002' }).first()).toBeUndefined();
+
+    await h.admin.setOrderStatus('113-0000002-0000002', 'UNSHIPPED', { at: minutesAgo(3) });
+    await sync();
+    await sync();
+    await eventually(async () =>
+      expect((await loadOrderView(h.testDb.db, '113-0000002-0000002'))?.state).toBe('confirmed'),
+    );
+    const [{ n }] = await h.testDb
+      .db('sale_orders')
+      .where({ amazon_order_id: '113-0000002-0000002' })
+      .count({ n: '*' });
+    expect(Number(n)).toBe(1);
+  });
+
+  it('a cancellation on Amazon after import cancels the order and its open delivery', async () => {
+    await h.admin.setOrderStatus('113-0000001-0000001', 'CANCELLED', { at: minutesAgo(3) });
+    await sync();
+    const view = await eventually(async () => {
+      const v = await loadOrderView(h.testDb.db, '113-0000001-0000001');
+      expect(v?.state).toBe('cancelled');
+      return v!;
+    });
+    expect(view.deliveries.map((d) => d.state)).toEqual(['cancelled']);
+  });
+
+  it('an order of a marketplace we do not know is flagged needs_attention with the reason, not half-written', async () => {
+    const unknown = recent(fixture('us-fbm-gift-promotions.json'), '113-0000003-0000003');
+    unknown.salesChannel = { ...unknown.salesChannel, marketplaceId: 'A1C3SOZRARQ6R3' };
+    await h.admin.addOrders(account.sellerId, [unknown]);
+    // As `connector orders resync` does: the workflow is signalled with the header and reads the order with getOrder.
+    const header = {
+      amazonOrderId: unknown.orderId,
+      marketplaceId: 'A1C3SOZRARQ6R3',
+      channel: 'FBM',
+      amazonStatus: 'UNSHIPPED',
+      lastUpdatedTime: unknown.lastUpdatedTime,
+    };
+    await h.client.workflow.signalWithStart('order', {
+      workflowId: orderWorkflowId(account.id, unknown.orderId),
+      taskQueue: h.taskQueue,
+      args: [{ accountId: account.id, header }],
+      signal: 'amazonUpdate',
+      signalArgs: [header],
+    });
+    const view = await eventually(async () => {
+      const v = await loadOrderView(h.testDb.db, '113-0000003-0000003');
+      expect(v?.state).toBe('needs_attention');
+      return v!;
+    });
+    expect(view.attentionReason).toMatch(/unknown marketplace A1C3SOZRARQ6R3.*marketplaces add/);
+    expect(view.lines).toHaveLength(0);
+    expect(view.deliveries).toHaveLength(0);
+    const state = await h.client.workflow.getHandle(orderWorkflowId(account.id, unknown.orderId)).query(stateQuery);
+    expect(state).toMatchObject({ phase: 'needs_attention', state: 'needs_attention' });
+  });
+});
