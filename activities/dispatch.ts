@@ -5,8 +5,15 @@ import type { Logger } from '../lib/logger';
 import { orderWorkflowId } from '../workflows/ids';
 import type { OrderHeader } from '../workflows/order-types';
 import { amazonUpdate, order } from '../workflows/order';
-import { AMAZON_ORDER_ID, FULFILLMENT_CHANNEL, MARKETPLACE_ID, ORDER_STATE, SELLER_ACCOUNT } from '../workflows/search-attributes';
+import {
+  AMAZON_ORDER_ID,
+  FULFILLMENT_CHANNEL,
+  MARKETPLACE_ID,
+  ORDER_STATE,
+  SELLER_ACCOUNT,
+} from '../workflows/search-attributes';
 import { enabledMarketplaces } from '../db/repositories/marketplaces';
+import { heartbeating } from './heartbeat';
 import { asActivityFailure, SpApi } from './spapi/gateway';
 import { orderHeader } from './spapi/order-mapping';
 import type { Order } from './spapi/orders-2026-types';
@@ -54,7 +61,7 @@ export function createDispatchActivities(deps: DispatchDeps) {
     });
   }
 
-  return {
+  const activities = {
     /** The search window: cursor − overlap (Amazon's lastUpdatedTime can lag its write) to now − lag. */
     async planOrderSync(input: { accountId: string; since?: string; until?: string }): Promise<OrderSyncWindow> {
       const account = await db('seller_accounts').where({ id: input.accountId }).first('order_cursor', 'enabled');
@@ -77,7 +84,12 @@ export function createDispatchActivities(deps: DispatchDeps) {
      * One searchOrders page: store each order's payload as a snapshot (so its import needs no getOrder) and
      * signal-with-start its workflow. Only ids and counts go back into the orderSync history.
      */
-    async syncOrdersPage(input: { accountId: string; window: OrderSyncWindow; nextToken?: string; collectIds?: boolean }) {
+    async syncOrdersPage(input: {
+      accountId: string;
+      window: OrderSyncWindow;
+      nextToken?: string;
+      collectIds?: boolean;
+    }) {
       const { accountId, window } = input;
       let page: { orders: Order[]; pagination?: { nextToken?: string } };
       try {
@@ -102,13 +114,49 @@ export function createDispatchActivities(deps: DispatchDeps) {
         try {
           headers.push(orderHeader(o));
         } catch (err) {
-          deps.logger.warn({ account: accountId, amazonOrderId: o?.orderId, err: (err as Error).message }, 'order without a usable header');
-          if (o?.orderId) headers.push({ amazonOrderId: o.orderId, marketplaceId: '', channel: 'FBM', amazonStatus: 'UNKNOWN', lastUpdatedTime: new Date(0).toISOString() });
+          deps.logger.warn(
+            { account: accountId, amazonOrderId: o?.orderId, err: (err as Error).message },
+            'order without a usable header',
+          );
+          if (o?.orderId)
+            headers.push({
+              amazonOrderId: o.orderId,
+              marketplaceId: '',
+              channel: 'FBM',
+              amazonStatus: 'UNKNOWN',
+              lastUpdatedTime: new Date(0).toISOString(),
+            });
         }
       }
+      // Orders the book already holds at this update time need nothing: a repeated window costs one query per page.
+      const known = await db('sale_orders')
+        .where({ account_id: accountId })
+        .whereIn(
+          'amazon_order_id',
+          headers.map((h) => h.amazonOrderId),
+        )
+        .whereNotNull('amazon_updated_at')
+        .select('amazon_order_id', 'amazon_updated_at');
+      const upToDate = new Set(
+        known
+          .filter((k) =>
+            headers.some(
+              (h) =>
+                h.amazonOrderId === k.amazon_order_id &&
+                Date.parse(h.lastUpdatedTime) <= new Date(k.amazon_updated_at).getTime(),
+            ),
+          )
+          .map((k) => k.amazon_order_id as string),
+      );
+      const fresh = headers.filter((h) => !upToDate.has(h.amazonOrderId));
       const snapshots = (page.orders ?? [])
-        .filter((o) => o?.orderId && o.lastUpdatedTime)
-        .map((o) => ({ account_id: accountId, amazon_order_id: o.orderId, last_updated_time: o.lastUpdatedTime, payload: JSON.stringify(o) }));
+        .filter((o) => o?.orderId && o.lastUpdatedTime && !upToDate.has(o.orderId))
+        .map((o) => ({
+          account_id: accountId,
+          amazon_order_id: o.orderId,
+          last_updated_time: o.lastUpdatedTime,
+          payload: JSON.stringify(o),
+        }));
       if (snapshots.length) {
         await db.raw(
           `? ON CONFLICT (account_id, amazon_order_id) DO UPDATE SET payload = EXCLUDED.payload, last_updated_time = EXCLUDED.last_updated_time
@@ -116,12 +164,13 @@ export function createDispatchActivities(deps: DispatchDeps) {
           [db('amazon_order_snapshots').insert(snapshots)],
         );
       }
-      for (let i = 0; i < headers.length; i += DISPATCH_CONCURRENCY) {
-        await Promise.all(headers.slice(i, i + DISPATCH_CONCURRENCY).map((h) => dispatch(accountId, h)));
+      for (let i = 0; i < fresh.length; i += DISPATCH_CONCURRENCY) {
+        await Promise.all(fresh.slice(i, i + DISPATCH_CONCURRENCY).map((h) => dispatch(accountId, h)));
         Context.current().heartbeat(i);
       }
       return {
-        dispatched: headers.length,
+        found: headers.length,
+        dispatched: fresh.length,
         pending: headers.filter((h) => h.amazonStatus.startsWith('PENDING')).length,
         nextToken: page.pagination?.nextToken,
         orderIds: input.collectIds ? headers.map((h) => h.amazonOrderId) : undefined,
@@ -147,7 +196,12 @@ export function createDispatchActivities(deps: DispatchDeps) {
         });
         const header = orderHeader(o);
         await db('amazon_order_snapshots')
-          .insert({ account_id: input.accountId, amazon_order_id: o.orderId, last_updated_time: o.lastUpdatedTime, payload: JSON.stringify(o) })
+          .insert({
+            account_id: input.accountId,
+            amazon_order_id: o.orderId,
+            last_updated_time: o.lastUpdatedTime,
+            payload: JSON.stringify(o),
+          })
           .onConflict(['account_id', 'amazon_order_id'])
           .merge();
         await dispatch(input.accountId, header);
@@ -156,5 +210,11 @@ export function createDispatchActivities(deps: DispatchDeps) {
         throw asActivityFailure(err);
       }
     },
+  };
+  // The page heartbeats while it waits for the rate limiter and Amazon: its retry policy has a short heartbeatTimeout.
+  return {
+    ...activities,
+    syncOrdersPage: (input: Parameters<typeof activities.syncOrdersPage>[0]) =>
+      heartbeating(() => activities.syncOrdersPage(input)),
   };
 }

@@ -2,6 +2,7 @@ import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
 import type { OrderState, ShipmentSignal } from '../workflows/order-types';
 import { isPending } from '../workflows/order-types';
+import { heartbeating } from './heartbeat';
 import { writeOrder } from './db/order-book';
 import { markAttention, orderSummary, purgePii } from './db/order-queries';
 import { confirmPackages, recordPackage } from './db/shipments';
@@ -17,6 +18,8 @@ export interface OrderSummary {
   channel: 'FBA' | 'FBM' | null;
   amazonStatus: string;
   reason: string | null;
+  /** What raised the needs_attention flag: import (the order could not be written), shipment, confirmation, cancellation. */
+  attentionSource: string | null;
   openQuantity: number;
   pendingPackages: number;
   latestShipDate: string | null;
@@ -26,7 +29,16 @@ export interface OrderSummary {
   shipRiskMarginMs: number;
 }
 
-export const ORDER_INCLUDED_DATA = ['BUYER', 'RECIPIENT', 'PROCEEDS', 'EXPENSE', 'PROMOTION', 'CANCELLATION', 'FULFILLMENT', 'PACKAGES'];
+export const ORDER_INCLUDED_DATA = [
+  'BUYER',
+  'RECIPIENT',
+  'PROCEEDS',
+  'EXPENSE',
+  'PROMOTION',
+  'CANCELLATION',
+  'FULFILLMENT',
+  'PACKAGES',
+];
 
 export interface OrderActivityDeps {
   db: Db;
@@ -48,8 +60,11 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 
   /** The newest payload we hold (searchOrders' snapshot) if it is as new as the header, else getOrder. */
   async function latestOrder(accountId: string, amazonOrderId: string, lastUpdatedTime: string): Promise<Order> {
-    const snapshot = await db('amazon_order_snapshots').where({ account_id: accountId, amazon_order_id: amazonOrderId }).first();
-    if (snapshot && new Date(snapshot.last_updated_time).getTime() >= Date.parse(lastUpdatedTime)) return snapshot.payload as Order;
+    const snapshot = await db('amazon_order_snapshots')
+      .where({ account_id: accountId, amazon_order_id: amazonOrderId })
+      .first();
+    if (snapshot && new Date(snapshot.last_updated_time).getTime() >= Date.parse(lastUpdatedTime))
+      return snapshot.payload as Order;
     const response = await spapi.call<{ order: Order }>(accountId, {
       operation: 'getOrder',
       endpoint: 'orders',
@@ -59,9 +74,14 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     return response.order;
   }
 
-  return {
+  const activities = {
     /** Reconciles the book with Amazon's current order, in one transaction. Business errors flag the order. */
-    async importOrder(input: { accountId: string; amazonOrderId: string; lastUpdatedTime: string; workflowId: string }): Promise<OrderSummary> {
+    async importOrder(input: {
+      accountId: string;
+      amazonOrderId: string;
+      lastUpdatedTime: string;
+      workflowId: string;
+    }): Promise<OrderSummary> {
       const { accountId, amazonOrderId } = input;
       const log = logger.child({ account: accountId, amazonOrderId, workflowId: input.workflowId });
       let order: Order;
@@ -78,9 +98,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       if (isPending(status)) return { ...(await summarize(accountId, amazonOrderId, 'pending')), amazonStatus: status };
 
       const marketplaceId = order.salesChannel?.marketplaceId ?? '';
-      const marketplace = await db('marketplaces').where({ id: marketplaceId }).first();
+      const marketplace = marketplaceId ? await db('marketplaces').where({ id: marketplaceId }).first() : undefined;
       if (!marketplace) {
-        const reason = `unknown marketplace ${marketplaceId || '(none)'}: add it with \`connector marketplaces add --id ${marketplaceId} ...\`, then retry`;
+        // No id at all is a malformed payload, not a marketplace to add.
+        const reason = marketplaceId
+          ? `unknown marketplace ${marketplaceId}: add it with \`connector marketplaces add --id ${marketplaceId} ...\`, then retry`
+          : 'malformed order: salesChannel.marketplaceId: missing';
         await markAttention(db, accountId, amazonOrderId, reason, 'import', input.workflowId, marketplaceId);
         return summarize(accountId, amazonOrderId, 'needs_attention');
       }
@@ -94,9 +117,15 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           countryCode: marketplace.country_code,
         });
       } catch (err) {
-        if (!(err instanceof OrderMappingError)) throw err;
-        await markAttention(db, accountId, amazonOrderId, `malformed order: ${err.message}`, 'import', input.workflowId, marketplaceId);
-        log.warn({ field: err.field }, 'order flagged: malformed payload');
+        // mapOrder is pure: whatever it throws, a retry throws again. A TypeError means a null or a wrong type where
+        // the model has an object or text (R5 of the fault suite): flag it rather than retry forever.
+        const reason =
+          err instanceof OrderMappingError
+            ? `malformed order: ${err.message}`
+            : `malformed order: a field is null or of the wrong type where Amazon's model has an object or text (${(err as Error).message})`;
+        await markAttention(db, accountId, amazonOrderId, reason, 'import', input.workflowId, marketplaceId);
+        if (err instanceof OrderMappingError) log.warn({ field: err.field }, 'order flagged: malformed payload');
+        else log.error({ err }, 'order flagged: the mapping failed on an unexpected payload shape');
         return summarize(accountId, amazonOrderId, 'needs_attention');
       }
       const result = await db.transaction(async (trx) => {
@@ -121,7 +150,11 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     async recordShipment(input: { accountId: string; amazonOrderId: string; shipment: ShipmentSignal }) {
       const recorded = await recordPackage(db, input.accountId, input.amazonOrderId, input.shipment);
       if (recorded.outcome === 'rejected') return recorded;
-      return { outcome: 'recorded' as const, packageReferenceId: recorded.packageReferenceId, summary: await summarize(input.accountId, input.amazonOrderId, 'updated') };
+      return {
+        outcome: 'recorded' as const,
+        packageReferenceId: recorded.packageReferenceId,
+        summary: await summarize(input.accountId, input.amazonOrderId, 'updated'),
+      };
     },
 
     /** Sends every recorded package Amazon has not accepted yet (confirmShipment, one call per package). */
@@ -131,7 +164,11 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     },
 
     /** The ship-by timer fired: ship_risk before Amazon's latest ship date, late after it (cleared when shipped). */
-    async markShipByStatus(input: { accountId: string; amazonOrderId: string; status: 'ship_risk' | 'late' }): Promise<void> {
+    async markShipByStatus(input: {
+      accountId: string;
+      amazonOrderId: string;
+      status: 'ship_risk' | 'late';
+    }): Promise<void> {
       await db('sale_orders')
         .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
         .whereNotIn('state', ['shipped', 'cancelled'])
@@ -141,5 +178,13 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     async purgeOrderPii(input: { accountId: string; amazonOrderId: string }): Promise<void> {
       await purgePii(db, input.accountId, input.amazonOrderId);
     },
+  };
+  // The two that may wait on Amazon (and its rate limiter) heartbeat: their retry policy has a short heartbeatTimeout.
+  return {
+    ...activities,
+    importOrder: (input: Parameters<typeof activities.importOrder>[0]) =>
+      heartbeating(() => activities.importOrder(input)),
+    confirmPendingPackages: (input: Parameters<typeof activities.confirmPendingPackages>[0]) =>
+      heartbeating(() => activities.confirmPendingPackages(input)),
   };
 }

@@ -1,6 +1,7 @@
 import knexFactory, { Knex } from 'knex';
 import * as core from './migrations/20261126_001_core';
 import * as referenceData from './migrations/20261126_002_reference_data';
+import * as stock from './migrations/20261126_003_stock';
 
 export type Db = Knex;
 
@@ -8,6 +9,7 @@ export type Db = Knex;
 const MIGRATIONS: Array<[string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }]> = [
   ['20261126_001_core', core],
   ['20261126_002_reference_data', referenceData],
+  ['20261126_003_stock', stock],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {

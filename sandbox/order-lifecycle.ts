@@ -86,6 +86,9 @@ export function confirmShipment(order: OrderJson, body: unknown, now: number): v
   if (!DATE_TIME.test(shipDate) || Number.isNaN(Date.parse(shipDate))) {
     throw invalidInput(`shipDate ${shipDate} is not an ISO 8601 date-time (like 2026-11-26T10:00:00Z).`);
   }
+  if (Date.parse(shipDate) < Date.parse(order.createdTime)) {
+    throw invalidInput(`shipDate ${shipDate} is before the order was placed (${order.createdTime}).`);
+  }
   for (const optional of ['carrierName', 'shippingMethod', 'shipFromSupplySourceId']) {
     if (p[optional] !== undefined && typeof p[optional] !== 'string')
       throw invalidInput(`${optional} must be a string.`);

@@ -3,23 +3,45 @@ import { createDb } from '../db';
 import { databaseUrl, temporalAddress } from '../cli/context';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
+import { createConnectorMetrics, startMetricsServer, temporalRuntimeMetrics } from '../lib/metrics';
+import { freePort } from '../lib/temporal-cli';
 import { createConnectorWorker } from './worker';
 
 /** `connector worker`: one worker process against TEMPORAL_ADDRESS and DATABASE_URL, stopped by SIGINT/SIGTERM. */
 export async function runWorkerProcess(): Promise<void> {
   const config = loadConfig();
   // Shutdown is ours to drive: close connections after the worker drains.
-  Runtime.install({ shutdownSignals: [] });
+  // Temporal's own metrics on an internal port: /metrics (CONNECTOR_METRICS_PORT) serves them after ours.
+  const runtimeMetrics = temporalRuntimeMetrics(await freePort());
+  Runtime.install({ shutdownSignals: [], telemetryOptions: runtimeMetrics.telemetryOptions });
   const db = createDb(databaseUrl(config), { max: 20 });
-  const connector = await createConnectorWorker({ config, db, temporalAddress: temporalAddress(config) });
+  const metrics = createConnectorMetrics({ db });
+  const metricsServer = await startMetricsServer({
+    registry: metrics.registry,
+    port: config.CONNECTOR_METRICS_PORT,
+    host: process.env.CONNECTOR_METRICS_HOST ?? '127.0.0.1',
+    runtimeMetricsUrl: runtimeMetrics.url,
+    logger,
+  });
+  const connector = await createConnectorWorker({
+    config,
+    db,
+    temporalAddress: temporalAddress(config),
+    metrics,
+  }).catch(async (err) => {
+    await metricsServer.close(); // an open server would keep the failed process alive
+    await db.destroy();
+    throw err;
+  });
   const stop = () => connector.worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker started');
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, metrics: metricsServer.url }, 'worker started');
   try {
     await connector.run();
   } finally {
     await connector.close();
+    await metricsServer.close();
     await db.destroy();
     logger.info('worker stopped');
   }

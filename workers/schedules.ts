@@ -1,7 +1,7 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptionsAction, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Db } from '../db';
 import type { Config } from '../lib/config';
-import { orderSyncWorkflowId, scheduleId } from '../workflows/ids';
+import { fbaStockSyncWorkflowId, orderSyncWorkflowId, scheduleId, stockSyncWorkflowId } from '../workflows/ids';
 
 interface ScheduleDefinition {
   id: string;
@@ -23,11 +23,37 @@ export function accountSchedules(config: Config, accountId: string): ScheduleDef
         args: [{ accountId, advanceCursor: true }],
       },
     },
+    {
+      id: scheduleId('stock-sync', accountId),
+      everyMs: config.STOCK_SYNC_INTERVAL,
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'stockSync',
+        workflowId: stockSyncWorkflowId(accountId),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [{ accountId, reason: 'schedule' }],
+      },
+    },
+    {
+      id: scheduleId('fba-stock-sync', accountId),
+      everyMs: config.FBA_STOCK_SYNC_INTERVAL,
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'fbaStockSync',
+        workflowId: fbaStockSyncWorkflowId(accountId),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [{ accountId }],
+      },
+    },
   ];
 }
 
 /** Creates or updates each schedule (idempotent: safe at every worker start and in `connector schedules apply`). */
-export async function applySchedules(client: Client, db: Db, config: Config): Promise<Array<{ id: string; result: 'created' | 'updated' | 'paused' }>> {
+export async function applySchedules(
+  client: Client,
+  db: Db,
+  config: Config,
+): Promise<Array<{ id: string; result: 'created' | 'updated' | 'paused' }>> {
   const accounts = await db('seller_accounts').select('id', 'enabled').orderBy('id');
   const results: Array<{ id: string; result: 'created' | 'updated' | 'paused' }> = [];
   for (const account of accounts) {
@@ -36,7 +62,13 @@ export async function applySchedules(client: Client, db: Db, config: Config): Pr
       // SKIP: a sync still paging when the next tick comes is not doubled.
       const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' as const };
       try {
-        await client.schedule.create({ scheduleId: def.id, spec, action: def.action, policies, state: { paused: !account.enabled } });
+        await client.schedule.create({
+          scheduleId: def.id,
+          spec,
+          action: def.action,
+          policies,
+          state: { paused: !account.enabled },
+        });
         results.push({ id: def.id, result: account.enabled ? 'created' : 'paused' });
       } catch (err) {
         if (!(err instanceof ScheduleAlreadyRunning)) throw err;

@@ -3,11 +3,15 @@ import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { Db } from '../db';
 import { createDispatchActivities } from '../activities/dispatch';
 import { createOrderActivities } from '../activities/orders';
+import { createStockActivities } from '../activities/stock';
+import { createFbaStockActivities } from '../activities/stock-fba';
+import { createStockRequestActivities } from '../activities/stock-requests';
 import { SpApiClients } from '../activities/spapi/clients';
 import { SpApi } from '../activities/spapi/gateway';
 import { RateLimiter } from '../activities/spapi/rate-limiter';
 import type { Config } from '../lib/config';
 import { logger as rootLogger, Logger } from '../lib/logger';
+import type { ConnectorMetrics } from '../lib/metrics';
 import { createDataConverter } from '../lib/payload-codec';
 import { keyringFromEnv } from '../lib/secrets';
 
@@ -22,6 +26,8 @@ export interface ConnectorWorkerDeps {
   /** Multiplies Amazon's rates in the shared limiter (60 against a sandbox in x60 mode). */
   rateSpeedup?: number;
   workerOptions?: Partial<WorkerOptions>;
+  /** Prometheus counters (lib/metrics.ts): SP-API calls, 429s, confirmations, imports; feed outcomes by the stock activities. */
+  metrics?: ConnectorMetrics;
 }
 
 export interface ConnectorWorker {
@@ -53,11 +59,39 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
   const client = new Client({ connection: clientConnection, namespace: deps.config.TEMPORAL_NAMESPACE, dataConverter });
 
   const clients = new SpApiClients(deps.db, keyringFromEnv());
-  const limiter = new RateLimiter(deps.db, { speedup: deps.rateSpeedup ?? Number(process.env.SPAPI_RATE_SPEEDUP ?? 1) });
-  const spapi = new SpApi(clients, limiter);
+  const limiter = new RateLimiter(deps.db, {
+    speedup: deps.rateSpeedup ?? Number(process.env.SPAPI_RATE_SPEEDUP ?? 1),
+  });
+  const spapi = new SpApi(clients, limiter, deps.metrics?.observeSpApi);
   const activities = {
-    ...createOrderActivities({ db: deps.db, spapi, logger: log, piiRetentionMs: deps.config.PII_RETENTION, shipRiskMarginMs: deps.config.SHIP_RISK_MARGIN }),
-    ...createDispatchActivities({ db: deps.db, spapi, temporal: client, taskQueue, logger: log, overlapMs: deps.config.ORDER_SYNC_OVERLAP }),
+    ...createOrderActivities({
+      db: deps.db,
+      spapi,
+      logger: log,
+      piiRetentionMs: deps.config.PII_RETENTION,
+      shipRiskMarginMs: deps.config.SHIP_RISK_MARGIN,
+      onImported: deps.metrics?.onImported,
+    }),
+    ...createDispatchActivities({
+      db: deps.db,
+      spapi,
+      temporal: client,
+      taskQueue,
+      logger: log,
+      overlapMs: deps.config.ORDER_SYNC_OVERLAP,
+    }),
+    ...createStockActivities({
+      db: deps.db,
+      spapi,
+      clients,
+      limiter,
+      temporal: client,
+      logger: log,
+      feedPollIntervalMs: deps.config.FEED_POLL_INTERVAL,
+      feedMessages: deps.metrics?.feedMessages,
+    }),
+    ...createFbaStockActivities({ db: deps.db, spapi, logger: log }),
+    ...createStockRequestActivities({ temporal: client, taskQueue }),
   };
 
   const worker = await Worker.create({
@@ -66,7 +100,9 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
     taskQueue,
     activities,
     dataConverter,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
     ...WORKER_DEFAULTS,
     ...deps.workerOptions,
   });

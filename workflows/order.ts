@@ -9,9 +9,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createOrderActivities, OrderSummary } from '../activities/orders';
+import type { createStockRequestActivities } from '../activities/stock-requests';
 import { isPending, newerHeader, OrderHeader, validateShipmentSignal } from './order-types';
 import { ORDER_STATE } from './search-attributes';
-import { ORDER_ACTIVITY_OPTIONS, SPAPI_ACTIVITY_OPTIONS } from './retry-policies';
+import { ORDER_ACTIVITY_OPTIONS, ORDER_SPAPI_ACTIVITY_OPTIONS } from './retry-policies';
 
 export const amazonUpdate = defineSignal<[OrderHeader]>('amazonUpdate');
 export const shipmentDone = defineSignal<[unknown]>('shipmentDone');
@@ -35,17 +36,23 @@ export interface OrderWorkflowState {
 }
 
 const db = proxyActivities<ReturnType<typeof createOrderActivities>>(ORDER_ACTIVITY_OPTIONS);
-const amazon = proxyActivities<ReturnType<typeof createOrderActivities>>(SPAPI_ACTIVITY_OPTIONS);
+const amazon = proxyActivities<ReturnType<typeof createOrderActivities>>(ORDER_SPAPI_ACTIVITY_OPTIONS);
+const stock = proxyActivities<ReturnType<typeof createStockRequestActivities>>(ORDER_ACTIVITY_OPTIONS);
 
 /**
  * One Amazon order, from first sight to PII purge. Amazon's updates arrive as `amazonUpdate` signals (orderSync),
  * the warehouse's as `shipmentDone`; every change to the book is an idempotent activity.
  */
 /** The next ship-by alarm of an open FBM order: at risk `margin` before Amazon's latest ship date, late after it. */
-function nextShipByAlarm(summary: OrderSummary, current: 'ship_risk' | 'late' | undefined): { at: number; status: 'ship_risk' | 'late' } | undefined {
+function nextShipByAlarm(
+  summary: OrderSummary,
+  current: 'ship_risk' | 'late' | undefined,
+): { at: number; status: 'ship_risk' | 'late' } | undefined {
   if (!summary.latestShipDate || current === 'late') return undefined;
   const latest = Date.parse(summary.latestShipDate);
-  return current === 'ship_risk' ? { at: latest, status: 'late' } : { at: latest - summary.shipRiskMarginMs, status: 'ship_risk' };
+  return current === 'ship_risk'
+    ? { at: latest, status: 'late' }
+    : { at: latest - summary.shipRiskMarginMs, status: 'ship_risk' };
 }
 
 export async function order(input: OrderInput): Promise<OrderWorkflowState> {
@@ -78,11 +85,12 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     state.state = value;
     if (value) upsertSearchAttributes([{ key: ORDER_STATE, value }]);
   };
-  const flag = async (reason: string) => {
+  /** Shows the flag in the query and search attribute; `record` also writes it (activities that flag write it themselves). */
+  const flag = async (reason: string, record = true) => {
     state.lastError = reason;
     state.phase = 'needs_attention';
     setOrderState('needs_attention');
-    await db.markNeedsAttention({ accountId, amazonOrderId: latest.amazonOrderId, reason });
+    if (record) await db.markNeedsAttention({ accountId, amazonOrderId: latest.amazonOrderId, reason });
   };
   const applySummary = (summary: OrderSummary) => {
     state.amazonStatus = summary.amazonStatus;
@@ -108,11 +116,25 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
       retryRequested = false;
       state.phase = 'importing';
       const target = latest.lastUpdatedTime;
-      summary = await amazon.importOrder({ accountId, amazonOrderId: latest.amazonOrderId, lastUpdatedTime: target, workflowId });
+      const before = summary?.state;
+      summary = await amazon.importOrder({
+        accountId,
+        amazonOrderId: latest.amazonOrderId,
+        lastUpdatedTime: target,
+        workflowId,
+      });
       reconciled = target;
       applySummary(summary);
       if (summary.outcome === 'pending') continue;
-      if (summary.outcome === 'needs_attention') {
+      // A new FBM delivery reserves stock, a cancelled one releases it: Amazon's quantities follow (debounced).
+      if (
+        summary.channel === 'FBM' &&
+        (summary.outcome === 'imported' || (summary.state === 'cancelled' && before !== 'cancelled'))
+      ) {
+        await stock.requestStockSync({ accountId });
+      }
+      // Only an order that could not be written waits here; a shipment or confirmation flag is handled below.
+      if (summary.outcome === 'needs_attention' && summary.attentionSource === 'import') {
         state.phase = 'needs_attention';
         await condition(() => retryRequested || hasNewUpdate());
         continue;
@@ -128,7 +150,11 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
         await flag(`shipment rejected: ${checked.reason}`);
         continue;
       }
-      const recorded = await db.recordShipment({ accountId, amazonOrderId: latest.amazonOrderId, shipment: checked.shipment });
+      const recorded = await db.recordShipment({
+        accountId,
+        amazonOrderId: latest.amazonOrderId,
+        shipment: checked.shipment,
+      });
       if (recorded.outcome === 'rejected') {
         state.rejectedShipments.push({ reason: recorded.reason });
         await flag(`shipment rejected: ${recorded.reason}`);
@@ -138,7 +164,11 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
       applySummary(summary);
     }
     if (inbox.length > 0 && summary.channel !== 'FBM') {
-      inbox.splice(0).forEach(() => state.rejectedShipments.push({ reason: 'shipmentDone is for FBM orders; Amazon ships FBA orders' }));
+      inbox
+        .splice(0)
+        .forEach(() =>
+          state.rejectedShipments.push({ reason: 'shipmentDone is for FBM orders; Amazon ships FBA orders' }),
+        );
       await flag('shipment rejected: shipmentDone is for FBM orders; Amazon ships FBA orders');
     }
 
@@ -149,7 +179,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
       summary = { ...summary, ...confirmation.summary };
       applySummary(summary);
       if (confirmation.rejected) {
-        await flag(confirmation.rejected);
+        await flag(confirmation.rejected, false);
         await condition(() => retryRequested || hasNewUpdate() || inbox.length > 0);
         continue;
       }
@@ -172,9 +202,24 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   state.phase = 'retention';
   const purgeAt = Date.parse(summary.closedAt ?? new Date().toISOString()) + summary.piiRetentionMs;
   while (Date.now() < purgeAt) {
-    if (await condition(() => hasNewUpdate(), purgeAt - Date.now())) {
+    if (!(await condition(() => hasNewUpdate() || inbox.length > 0, purgeAt - Date.now()))) continue;
+    // A shipment for a closed order is refused with the reason (it stays visible in the `state` query).
+    for (const _ of inbox.splice(0)) {
+      state.rejectedShipments.push({
+        reason:
+          summary.state === 'cancelled'
+            ? 'the order was cancelled on Amazon: do not ship it'
+            : 'nothing is left to ship on this order',
+      });
+    }
+    if (hasNewUpdate()) {
       const target = latest.lastUpdatedTime;
-      summary = await amazon.importOrder({ accountId, amazonOrderId: latest.amazonOrderId, lastUpdatedTime: target, workflowId });
+      summary = await amazon.importOrder({
+        accountId,
+        amazonOrderId: latest.amazonOrderId,
+        lastUpdatedTime: target,
+        workflowId,
+      });
       reconciled = target;
       applySummary(summary);
     }
@@ -183,4 +228,3 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   state.phase = 'done';
   return state;
 }
-

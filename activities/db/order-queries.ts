@@ -51,6 +51,7 @@ export async function orderSummary(
       channel: null,
       amazonStatus: '',
       reason: null,
+      attentionSource: null,
       openQuantity: 0,
       pendingPackages: 0,
       latestShipDate: null,
@@ -70,13 +71,15 @@ export async function orderSummary(
     .count({ pending: '*' });
   const pendingPackages = Number(pending);
   const closed =
-    (['cancelled', 'shipped'].includes(order.state) && pendingPackages === 0) || order.attention_source === 'cancellation';
+    (['cancelled', 'shipped'].includes(order.state) && pendingPackages === 0) ||
+    order.attention_source === 'cancellation';
   return {
     outcome: order.state === 'needs_attention' && outcome !== 'pending' ? 'needs_attention' : outcome,
     state: order.state,
     channel: order.channel,
     amazonStatus: order.amazon_status,
     reason: order.attention_reason,
+    attentionSource: order.attention_source,
     openQuantity: Number(open ?? 0),
     pendingPackages,
     latestShipDate: order.latest_ship_date ? new Date(order.latest_ship_date).toISOString() : null,
@@ -95,10 +98,15 @@ const PURGED = { name: null, email: null, phone: null, street: null, street2: nu
  */
 export async function purgePii(db: Db, accountId: string, amazonOrderId: string): Promise<boolean> {
   return db.transaction(async (trx) => {
-    const order = await trx('sale_orders').where({ account_id: accountId, amazon_order_id: amazonOrderId }).forUpdate().first();
+    const order = await trx('sale_orders')
+      .where({ account_id: accountId, amazon_order_id: amazonOrderId })
+      .forUpdate()
+      .first();
     if (!order || order.pii_purged_at) return false;
     await trx('sale_orders').where({ id: order.id }).update({ gift_message: null, pii_purged_at: trx.fn.now() });
-    await trx('sale_order_lines').where({ order_id: order.id, kind: 'note' }).update({ note: null, name: 'Gift message (purged)' });
+    await trx('sale_order_lines')
+      .where({ order_id: order.id, kind: 'note' })
+      .update({ note: null, name: 'Gift message (purged)' });
     await trx('deliveries').where({ order_id: order.id }).update({ gift_message: null });
     await trx('amazon_order_snapshots').where({ account_id: accountId, amazon_order_id: amazonOrderId }).delete();
     for (const partnerId of [order.partner_id, order.delivery_address_id].filter(Boolean)) {
@@ -107,7 +115,9 @@ export async function purgePii(db: Db, accountId: string, amazonOrderId: string)
         .andWhere((q) => q.where({ partner_id: partnerId }).orWhere({ delivery_address_id: partnerId }))
         .first('id');
       if (!stillUsed) {
-        await trx('partners').where({ id: partnerId }).update({ ...PURGED, name: `Amazon Customer #${amazonOrderId}`, pii_purged_at: trx.fn.now() });
+        await trx('partners')
+          .where({ id: partnerId })
+          .update({ ...PURGED, name: `Amazon Customer #${amazonOrderId}`, pii_purged_at: trx.fn.now() });
       }
     }
     return true;

@@ -275,6 +275,13 @@ export function mapOrder(order: Order, marketplace: MarketplaceInfo): MappedOrde
     );
   }
   const state = initialState(header);
+  // Required in Amazon's model; the book's purchase date (and every report by date) depends on it.
+  if (typeof order.createdTime !== 'string' || Number.isNaN(Date.parse(order.createdTime))) {
+    throw new OrderMappingError(
+      'createdTime',
+      `${order.createdTime === undefined ? 'missing' : `${order.createdTime} is not a date-time`}`,
+    );
+  }
   checkItems(order, header);
   const currency = marketplace.currency;
   const reader = new MoneyReader(currency);

@@ -15,4 +15,6 @@ export const USAGE_PLANS: Record<string, { rate: number; burst: number }> = {
   searchListingsItems: { rate: 5, burst: 5 },
   getMarketplaceParticipations: { rate: 0.016, burst: 15 },
   getInventorySummaries: { rate: 2, burst: 2 },
+  // Not an operation: Amazon's own limit on JSON_LISTINGS_FEED submissions, 5 per 5 minutes (activities/spapi/feeds.ts).
+  JSON_LISTINGS_FEED: { rate: 5 / 300, burst: 5 },
 };

@@ -1,15 +1,36 @@
 import type { Command } from 'commander';
 import * as accounts from './accounts';
+import * as catalog from './catalog';
+import * as deliveries from './deliveries';
+import * as failed from './failed';
 import * as keys from './keys';
 import * as marketplaces from './marketplaces';
 import * as ops from './ops';
 import * as orders from './orders';
+import * as pii from './pii';
 import * as sandbox from './sandbox';
+import * as servers from './servers';
 import * as start from './start';
+import * as stockSync from './stock-sync';
 import * as sync from './sync';
 
 /** Each command module adds its subcommands to the program; the list is the CLI's table of contents. */
-const modules: Array<{ register(program: Command): void }> = [start, ops, accounts, marketplaces, keys, sync, orders, sandbox];
+const modules: Array<{ register(program: Command): void }> = [
+  start,
+  ops,
+  accounts,
+  marketplaces,
+  keys,
+  sync,
+  orders,
+  deliveries,
+  sandbox,
+  failed,
+  pii,
+  servers,
+  catalog,
+  stockSync,
+];
 
 export function registerCommands(program: Command): void {
   for (const m of modules) m.register(program);

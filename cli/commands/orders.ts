@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
 import { UserError } from '../../lib/errors';
 import { retry, shipmentDone, stateQuery } from '../../workflows/order';
-import { validateShipmentSignal } from '../../workflows/order-types';
-import { listOrders, loadOrderView, openShipmentLines } from '../../db/repositories/orders';
+import { listOrders, loadOrderView } from '../../db/repositories/orders';
+import { checkShipment } from '../shipments';
 import { CliContext, withContext } from '../context';
 import { print, table } from '../output';
 
 async function findOrder(ctx: CliContext, amazonOrderId: string) {
   const view = await loadOrderView(ctx.getDb(), amazonOrderId);
-  if (!view) throw new UserError(`no order ${amazonOrderId} in the book: check the id, or run \`connector sync orders --account <A>\``);
+  if (!view)
+    throw new UserError(
+      `no order ${amazonOrderId} in the book: check the id, or run \`connector sync orders --account <A>\``,
+    );
   return view;
 }
 
@@ -16,7 +19,8 @@ async function findOrder(ctx: CliContext, amazonOrderId: string) {
 export function parseItems(text: string): Array<{ sku: string; quantity: number }> {
   return text.split(',').map((pair) => {
     const match = /^(.+):(\d+)$/.exec(pair.trim());
-    if (!match || Number(match[2]) <= 0) throw new UserError(`--items "${pair}" must look like SKU:QUANTITY with a quantity above 0`);
+    if (!match || Number(match[2]) <= 0)
+      throw new UserError(`--items "${pair}" must look like SKU:QUANTITY with a quantity above 0`);
     return { sku: match[1], quantity: Number(match[2]) };
   });
 }
@@ -27,11 +31,18 @@ export function register(program: Command): void {
   orders
     .command('list')
     .option('--account <account>', 'only this account')
-    .option('--state <state>', 'only this state (confirmed, partially_shipped, shipped, cancelled, needs_attention, ship_risk, late)')
+    .option(
+      '--state <state>',
+      'only this state (confirmed, partially_shipped, shipped, cancelled, needs_attention, ship_risk, late)',
+    )
     .option('--limit <n>', 'at most this many, newest first', '100')
     .action(async (opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const rows = await listOrders(ctx.getDb(), { account: opts.account, state: opts.state, limit: Number(opts.limit) });
+        const rows = await listOrders(ctx.getDb(), {
+          account: opts.account,
+          state: opts.state,
+          limit: Number(opts.limit),
+        });
         print(cmd, rows, () => table(rows as any));
       }),
     );
@@ -70,9 +81,6 @@ export function register(program: Command): void {
     .option('--retry', 'also send retry, to re-send packages Amazon rejected after a fix')
     .action(async (amazonOrderId: string, opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const view = await findOrder(ctx, amazonOrderId);
-        if (view.channel !== 'FBM') throw new UserError(`${amazonOrderId} is fulfilled by Amazon (FBA): there is nothing for us to ship`);
-        if (view.state === 'cancelled') throw new UserError(`${amazonOrderId} was cancelled on Amazon: do not ship it`);
         const payload = {
           carrier: opts.carrier,
           ...(opts.carrierName ? { carrierName: opts.carrierName } : {}),
@@ -81,18 +89,16 @@ export function register(program: Command): void {
           ...(opts.method ? { shippingMethod: opts.method } : {}),
           ...(opts.items ? { items: parseItems(opts.items) } : {}),
         };
-        const checked = validateShipmentSignal(payload);
-        if (!checked.ok) throw new UserError(checked.reason.replace('trackingNumber', '--tracking'));
-        const open = await openShipmentLines(ctx.getDb(), view.id);
-        if (open.length === 0 && !opts.retry) throw new UserError(`${amazonOrderId} has nothing left to ship`);
-        for (const item of checked.shipment.items ?? []) {
-          const available = open.filter((l) => l.sku === item.sku).reduce((s, l) => s + l.quantity, 0);
-          if (item.quantity > available) throw new UserError(`--items ${item.sku}:${item.quantity}: only ${available} open on ${amazonOrderId}`);
-        }
+        // Shared with the warehouse API (cli/servers/api.ts): same checks, same reasons.
+        const checked = await checkShipment(ctx.getDb(), amazonOrderId, payload, {
+          allowNothingOpen: opts.retry,
+          wording: 'cli',
+        });
+        const { order: view, shipment, open } = checked;
         const handle = (await ctx.getTemporal()).workflow.getHandle(view.workflowId);
-        if (open.length > 0) await handle.signal(shipmentDone, checked.shipment);
+        if (open.length > 0) await handle.signal(shipmentDone, shipment);
         if (opts.retry) await handle.signal(retry);
-        print(cmd, { workflowId: view.workflowId, shipment: checked.shipment }, `shipmentDone sent to ${view.workflowId}`);
+        print(cmd, { workflowId: view.workflowId, shipment }, `shipmentDone sent to ${view.workflowId}`);
       }),
     );
 
@@ -107,4 +113,3 @@ export function register(program: Command): void {
       }),
     );
 }
-

@@ -1,25 +1,9 @@
-import fs from 'fs';
-import path from 'path';
 import { loadOrderView } from '../../db/repositories/orders';
 import { orderWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/order';
 import type { OrderSyncResult } from '../../workflows/order-sync';
 import { eventually, Harness, startHarness } from '../support/harness';
-
-const US = 'ATVPDKIKX0DER';
-const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/orders', name), 'utf8'));
-const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
-
-/** An Amazon order as stored in the sandbox, dated so that a search ending 2 minutes ago finds it. */
-function recent(order: any, orderId: string, status?: string) {
-  return {
-    ...order,
-    orderId,
-    createdTime: minutesAgo(30),
-    lastUpdatedTime: minutesAgo(5),
-    ...(status ? { fulfillment: { ...order.fulfillment, fulfillmentStatus: status } } : {}),
-  };
-}
+import { fixture, minutesAgo, recentOrder as recent, US } from '../support/orders';
 
 describe('order import: one Amazon order becomes one sales order through its own workflow', () => {
   let h: Harness;
@@ -90,7 +74,7 @@ describe('order import: one Amazon order becomes one sales order through its own
   it('a pending order writes nothing, then is imported once when Amazon confirms it', async () => {
     // Amazon's pending orders carry their items and prices; they become importable when the status moves on.
     await h.admin.addOrders(account.sellerId, [
-      recent(fixture('us-fbm-gift-promotions.json'), '113-0000002-0000002', 'PENDING'),
+      recent(fixture('us-fbm-gift-promotions.json'), '113-0000002-0000002', { status: 'PENDING' }),
     ]);
     await sync();
     const handle = h.client.workflow.getHandle(orderWorkflowId('us-shop', '113-0000002-0000002'));

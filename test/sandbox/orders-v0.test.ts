@@ -15,6 +15,8 @@ const PATH = '/orders/v0/orders/{orderId}/shipmentConfirmation';
 let t: TestSandbox;
 let seller: TestSeller;
 let n = 0;
+/** After the test orders are placed (an hour ago): Amazon refuses a ship date before the order. */
+const SHIP_DATE = new Date(Date.now() - 60_000).toISOString();
 
 beforeAll(async () => {
   t = await startTestSandbox();
@@ -58,7 +60,7 @@ const pkg = (items: Array<[string, number]>, extra: Record<string, any> = {}) =>
   carrierCode: 'UPS',
   shippingMethod: 'UPS Ground',
   trackingNumber: '1Z999AA10123456784',
-  shipDate: '2026-11-26T10:00:00Z',
+  shipDate: SHIP_DATE,
   orderItems: items.map(([orderItemId, quantity]) => ({ orderItemId, quantity })),
   ...extra,
 });
@@ -87,7 +89,7 @@ test('a confirmation is 204, and getOrder (2026-01-01) shows the package and PAR
       createdTime: expect.any(String),
       packageStatus: { status: 'SHIPPED' },
       carrier: 'UPS',
-      shipTime: '2026-11-26T10:00:00.000Z',
+      shipTime: SHIP_DATE,
       shippingService: 'UPS Ground',
       trackingNumber: '1Z999AA10123456784',
       packageItems: [{ orderItemId: a, quantity: 1 }],
@@ -185,6 +187,13 @@ describe('a request the model does not allow is a 400 in ConfirmShipmentErrorRes
   ])('a %s order cannot be confirmed', async (_kind, overrides) => {
     const { orderId, a } = await fbmOrder(overrides);
     expectError(await confirm(orderId, pkg([[a, 1]])), 400, 'InvalidInput');
+  });
+
+  test('a ship date before the order was placed is refused, naming both dates', async () => {
+    const { orderId, a } = await fbmOrder();
+    const res = await confirm(orderId, pkg([[a, 1]], { shipDate: '2020-01-01T10:00:00Z' }));
+    expectError(res, 400, 'InvalidInput');
+    expect(JSON.stringify(res.json)).toContain('shipDate 2020-01-01T10:00:00Z is before the order was placed');
   });
 });
 

@@ -96,7 +96,8 @@ describe('ordersV0.json confirmShipment', () => {
     '%s: the example’s request gets the same answer',
     async (status, ex) => {
       const { orderId, body } = ex.parameters;
-      const time = new Date(Date.now() - 86_400_000).toISOString();
+      // Placed the day before the example's ship date: Amazon refuses a ship date before the order was placed.
+      const time = new Date(Date.parse(body.packageDetail.shipDate) - 86_400_000).toISOString();
       await t.admin.addOrders(seller.sellerId, [
         {
           orderId,

@@ -1,0 +1,270 @@
+import fs from 'fs';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { requestStockSync, accountsSelling } from '../../activities/stock-requests';
+import {
+  findProduct,
+  importProducts,
+  listProducts,
+  readProductsCsv,
+  relinkOffers,
+  validateProduct,
+} from '../../db/repositories/products';
+import { fbaDrift, listOffers, locationId, setQuantities, stockView } from '../../db/repositories/stock';
+import { UserError } from '../../lib/errors';
+import { CliContext, withContext } from '../context';
+import { print, table, wantsJson } from '../output';
+
+/** `connector products|stock|offers`: the seller's catalog, its stock, and the offers that sell it on Amazon. */
+
+function parseQuantity(text: string, what: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new UserError(`${what} "${text}" must be a whole number of 0 or more`);
+  const n = Number(text);
+  if (n > 2_147_483_647) throw new UserError(`${what} ${text} is too large`);
+  return n;
+}
+
+async function accountExists(ctx: CliContext, accountId: string): Promise<void> {
+  if (!(await ctx.getDb()('seller_accounts').where({ id: accountId }).first('id'))) {
+    throw new UserError(`--account ${accountId}: no such account (see \`connector accounts list\`)`);
+  }
+}
+
+/** After a stock change: a debounced stockSync of each account selling the product. Temporal down is not an error. */
+async function requestSyncs(ctx: CliContext, productIds: number[] | 'all'): Promise<string[]> {
+  const accounts = await accountsSelling(ctx.getDb(), productIds);
+  if (accounts.length === 0) return [];
+  try {
+    const client = await ctx.getTemporal();
+    for (const accountId of accounts)
+      await requestStockSync(client, { accountId, taskQueue: ctx.config.TEMPORAL_TASK_QUEUE });
+    return accounts;
+  } catch (err) {
+    process.stderr.write(
+      `connector: stock saved; no stock sync requested (${(err as Error).message}): the next scheduled sync sends it\n`,
+    );
+    return [];
+  }
+}
+
+export function register(program: Command): void {
+  const products = program.command('products').description("the seller's catalog: import, add, list, show");
+
+  products
+    .command('import <file>')
+    .description(
+      'import products from CSV (sku,name,description,price,on-hand); bad rows are listed by line and skipped; exits 1 if any',
+    )
+    .option('--location <code>', 'stock location of the on-hand column', 'WH')
+    .action((file: string, opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        let text: string;
+        try {
+          text = fs.readFileSync(file, 'utf8');
+        } catch (err) {
+          throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+        const { products: rows, errors } = readProductsCsv(text);
+        const bar =
+          !wantsJson(cmd) && process.stderr.isTTY
+            ? new SingleBar(
+                { format: 'importing [{bar}] {value}/{total} products', stream: process.stderr },
+                Presets.shades_classic,
+              )
+            : undefined;
+        bar?.start(rows.length, 0);
+        const result = await importProducts(ctx.getDb(), rows, {
+          location: opts.location,
+          onBatch: (done) => bar?.update(done),
+        });
+        bar?.stop();
+        // A file may hold 100k SKUs: ask every account with FBM offers rather than list the products.
+        if (result.stockMoves > 0) await requestSyncs(ctx, 'all');
+        print(cmd, { file, imported: rows.length, ...result, rejected: errors.length, errors }, () =>
+          [
+            `${file}: ${rows.length} products imported (${result.created} new, ${result.updated} updated, ${result.stockMoves} stock adjustments), ${errors.length} rows refused`,
+            ...errors.map((e) => `  line ${e.line}: ${e.message}`),
+          ].join('\n'),
+        );
+        if (errors.length) process.exitCode = 1;
+      }),
+    );
+
+  products
+    .command('add <sku>')
+    .description('add a product, or update the one with this SKU')
+    .requiredOption('--name <name>', 'product name')
+    .option('--description <text>', 'description')
+    .option('--price <decimal>', 'list price, like 19.90')
+    .option('--on-hand <qty>', 'counted quantity at the warehouse')
+    .action((sku: string, opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        const checked = validateProduct({
+          sku,
+          name: opts.name,
+          description: opts.description,
+          price: opts.price,
+          onHand: opts.onHand,
+        });
+        if (typeof checked === 'string') throw new UserError(checked.replace('on-hand', '--on-hand'));
+        const result = await importProducts(ctx.getDb(), [checked]);
+        if (checked.onHand !== undefined) await requestSyncs(ctx, [(await findProduct(ctx.getDb(), sku)).id]);
+        print(cmd, { sku, created: result.created === 1 }, `product ${sku} ${result.created ? 'added' : 'updated'}`);
+      }),
+    );
+
+  products
+    .command('list')
+    .option('--search <text>', 'SKU or name containing this')
+    .option('--limit <n>', 'at most this many', '100')
+    .action((opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        const rows = await listProducts(ctx.getDb(), {
+          search: opts.search,
+          limit: parseQuantity(opts.limit, '--limit'),
+        });
+        print(cmd, rows, () => table(rows as any));
+      }),
+    );
+
+  products
+    .command('show <sku>')
+    .description('a product with its stock and offers')
+    .action((sku: string, _opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        const { id } = await findProduct(ctx.getDb(), sku);
+        const product = await ctx.getDb()('products').where({ id }).first('sku', 'name', 'description', 'list_price');
+        const { sku: _sku, name: _name, ...stock } = await stockView(ctx.getDb(), sku);
+        const view = {
+          sku: product.sku as string,
+          name: product.name as string,
+          description: product.description as string | null,
+          price: product.list_price === null ? null : String(product.list_price),
+          ...stock,
+        };
+        print(cmd, view, () => JSON.stringify(view, null, 2));
+      }),
+    );
+
+  const stock = program.command('stock').description('stock on hand, reservations, FBA quantities and drift');
+
+  stock
+    .command('set <sku> <quantity>')
+    .description('set the counted on-hand quantity (an adjustment move); asks a stock sync of the accounts selling it')
+    .option('--location <code>', 'stock location', 'WH')
+    .option('--no-sync', 'do not request a stock sync')
+    .action((sku: string, quantity: string, opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        const qty = parseQuantity(quantity, 'quantity');
+        const db = ctx.getDb();
+        const product = await findProduct(db, sku);
+        const location = await locationId(db, opts.location);
+        const before =
+          (await db('stock_quants').where({ location_id: location, product_id: product.id }).first('quantity'))
+            ?.quantity ?? 0;
+        await db.transaction(async (trx) => {
+          await setQuantities(trx, {
+            locationId: location,
+            items: [{ productId: product.id, quantity: qty }],
+            referencePrefix: `stock-set:${Date.now()}:${process.pid}:`,
+            origin: 'stock set',
+          });
+          await relinkOffers(trx, [sku]);
+        });
+        const accounts = opts.sync ? await requestSyncs(ctx, [product.id]) : [];
+        print(
+          cmd,
+          { sku, location: opts.location, before, onHand: qty, syncRequested: accounts },
+          () =>
+            `${sku} at ${opts.location}: ${before} → ${qty}${accounts.length ? `; stock sync requested for ${accounts.join(', ')} (runs within a minute)` : ''}`,
+        );
+      }),
+    );
+
+  stock
+    .command('show <sku>')
+    .description('on hand, reserved by open FBM deliveries, FBA quantity per marketplace, and what each offer gets')
+    .action((sku: string, _opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        const view = await stockView(ctx.getDb(), sku);
+        print(cmd, view, () =>
+          [
+            `${view.sku}  ${view.name}`,
+            `on hand: ${view.onHand.map((l) => `${l.location} ${l.quantity}`).join(', ') || '0'}; reserved by open FBM deliveries: ${view.reservedByOpenDeliveries}`,
+            `FBA: ${view.fba.map((f) => `${f.account}/${f.marketplace} ${f.fulfillable} fulfillable`).join(', ') || 'none'}`,
+            '',
+            table(view.offers as any),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  stock
+    .command('drift')
+    .description('SKUs whose FBA quantity at the last fbaStockSync differed from what our stock moves predicted')
+    .requiredOption('--account <account>', 'the seller account id')
+    .action((opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        await accountExists(ctx, opts.account);
+        const rows = await fbaDrift(ctx.getDb(), opts.account);
+        print(cmd, rows, () => (rows.length ? table(rows as any) : `no drift on ${opts.account} at the last FBA sync`));
+      }),
+    );
+
+  const offers = program
+    .command('offers')
+    .description('what each account sells on Amazon, per marketplace and seller SKU');
+
+  offers
+    .command('list')
+    .option('--account <account>', 'only this account')
+    .option('--errors', "only offers whose last quantity Amazon refused, with Amazon's message")
+    .option('--channel <channel>', 'FBM or FBA')
+    .option('--limit <n>', 'at most this many', '200')
+    .action((opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        if (opts.channel && !/^(fbm|fba)$/i.test(opts.channel))
+          throw new UserError(`--channel ${opts.channel}: use FBM or FBA`);
+        const rows = await listOffers(ctx.getDb(), {
+          account: opts.account,
+          errors: opts.errors,
+          channel: opts.channel,
+          limit: parseQuantity(opts.limit, '--limit'),
+        });
+        print(cmd, rows, () => table(rows as any));
+      }),
+    );
+
+  offers
+    .command('safety-stock <sellerSku> <quantity>')
+    .description('units kept back from Amazon for this offer (all its marketplaces unless --marketplace)')
+    .requiredOption('--account <account>', 'the seller account id')
+    .option('--marketplace <code>', 'only this marketplace, like DE')
+    .action((sellerSku: string, quantity: string, opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        const qty = parseQuantity(quantity, 'quantity');
+        await accountExists(ctx, opts.account);
+        const q = ctx.getDb()('offers').where({ account_id: opts.account, seller_sku: sellerSku });
+        if (opts.marketplace)
+          q.whereIn(
+            'marketplace_id',
+            ctx.getDb()('marketplaces').where('code', opts.marketplace.toUpperCase()).select('id'),
+          );
+        const updated = await q.update({ safety_stock: qty, updated_at: ctx.getDb().fn.now() });
+        if (!updated)
+          throw new UserError(
+            `no offer ${sellerSku} on ${opts.account}${opts.marketplace ? ` in ${opts.marketplace}` : ''}: see \`connector offers list --account ${opts.account}\``,
+          );
+        const productIds = await ctx
+          .getDb()('offers')
+          .where({ account_id: opts.account, seller_sku: sellerSku })
+          .pluck('product_id');
+        await requestSyncs(ctx, productIds);
+        print(
+          cmd,
+          { sellerSku, account: opts.account, safetyStock: qty, offers: updated },
+          `${sellerSku} on ${opts.account}: safety stock ${qty} (${updated} offers)`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { ConfigError } from '../../lib/config';
+import { logger } from '../../lib/logger';
+import { codecFromEnv } from '../../lib/payload-codec';
+import { withContext } from '../context';
+import { print } from '../output';
+import { startApiServer } from '../servers/api';
+import { DEFAULT_UI_ORIGINS, startCodecServer } from '../servers/codec-server';
+
+/** Resolves when the process is told to stop (Ctrl-C, or SIGTERM from a supervisor). */
+const untilStopped = () =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--port ${value} is not a port number`);
+  return n;
+};
+
+/** Long-running HTTP servers: the warehouse API and the Temporal UI's codec server. */
+export function register(program: Command): void {
+  program
+    .command('api')
+    .description(
+      'HTTP API for warehouse systems: POST /orders/{amazonOrderId}/shipments (Bearer CONNECTOR_API_TOKEN), GET /healthz, GET /readyz',
+    )
+    .option('--port <port>', 'listen on this port (default CONNECTOR_API_PORT, 8080)')
+    .option('--host <host>', 'listen on this address', '127.0.0.1')
+    .action(async (opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        const token = ctx.config.CONNECTOR_API_TOKEN;
+        if (!token)
+          throw new ConfigError(
+            'CONNECTOR_API_TOKEN is not set: choose a long random token (e.g. `openssl rand -hex 32`) and give it to the warehouse system',
+          );
+        const server = await startApiServer({
+          db: ctx.getDb(),
+          temporal: () => ctx.getTemporal(),
+          token,
+          port: opts.port !== undefined ? port(opts.port) : ctx.config.CONNECTOR_API_PORT,
+          host: opts.host,
+          logger: logger.child({ component: 'api' }),
+        });
+        print(
+          cmd,
+          { url: server.url },
+          `warehouse API on ${server.url} (POST /orders/{amazonOrderId}/shipments, /healthz, /readyz); Ctrl-C to stop`,
+        );
+        await untilStopped();
+        await server.close();
+      }),
+    );
+
+  program
+    .command('codec-server')
+    .description(
+      'payload codec server for the Temporal UI (POST /decode, /encode), with the keys of CONNECTOR_PAYLOAD_KEY / CONNECTOR_SECRET_KEY',
+    )
+    .option('--port <port>', 'listen on this port (default CONNECTOR_CODEC_PORT, 8888)')
+    .option('--host <host>', 'listen on this address', '127.0.0.1')
+    .option('--origin <url...>', `browser origins allowed to call it (default ${DEFAULT_UI_ORIGINS.join(' ')})`)
+    .option('--token <token>', 'require Authorization: Bearer <token> (default CONNECTOR_CODEC_TOKEN, unset: none)')
+    .action(async (opts, cmd: Command) =>
+      // The context loads the demo key of `connector start` (.data/secret.key) when no key is configured.
+      withContext(async (ctx) => {
+        const codec = codecFromEnv();
+        if (!codec)
+          throw new ConfigError(
+            'no payload key: set CONNECTOR_PAYLOAD_KEY (or CONNECTOR_SECRET_KEY) as the worker has it',
+          );
+        const server = await startCodecServer({
+          codec,
+          port: opts.port !== undefined ? port(opts.port) : ctx.config.CONNECTOR_CODEC_PORT,
+          host: opts.host,
+          origins: opts.origin ?? DEFAULT_UI_ORIGINS,
+          token: opts.token ?? process.env.CONNECTOR_CODEC_TOKEN,
+          logger: logger.child({ component: 'codec-server' }),
+        });
+        print(
+          cmd,
+          { url: server.url },
+          `codec server on ${server.url}: set it in the Temporal UI's codec server settings (data encoder icon, top right), or start the UI with --ui-codec-endpoint ${server.url}; Ctrl-C to stop`,
+        );
+        await untilStopped();
+        await server.close();
+      }),
+    );
+}
