@@ -1,14 +1,14 @@
 import fs from 'fs';
 import path from 'path';
 import type { Command } from 'commander';
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb, migrateLatest } from '../../db';
 import { Config, loadConfig } from '../../lib/config';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { UserError } from '../../lib/errors';
+import { logger } from '../../lib/logger';
 import { useDemoSecretKey } from '../../lib/secrets';
 import { resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
-import { logger } from '../../lib/logger';
 import { codecFromEnv } from '../../lib/payload-codec';
 import { startCodecServer } from '../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
@@ -21,7 +21,9 @@ import { writeRuntime } from '../context';
 export function register(program: Command): void {
   program
     .command('start')
-    .description('the demo and main job: PostgreSQL, Temporal, the sandbox (unless configured), migrations, worker, schedules')
+    .description(
+      'the demo and main job: PostgreSQL, Temporal, the sandbox (unless configured), migrations, worker, schedules',
+    )
     .option('--orders <n>', 'demo orders per demo account', '12')
     .option('--no-ui', 'run the Temporal dev server headless')
     .action(async (opts) => {
@@ -30,7 +32,9 @@ export function register(program: Command): void {
       const stopAll = async () => {
         for (const stop of stops.reverse()) await stop().catch(() => undefined);
       };
-      Runtime.install({ shutdownSignals: [] });
+      // The console is the demo's summary: SDK and JSON logs only from warnings up, unless LOG_LEVEL asks for more.
+      if (!process.env.LOG_LEVEL) logger.level = 'warn';
+      Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(process.env.LOG_LEVEL ? 'INFO' : 'WARN') });
       let stopping = false;
       const onSignal = () => {
         if (stopping) return;
@@ -50,7 +54,11 @@ export function register(program: Command): void {
     });
 }
 
-async function startEverything(config: Config, opts: { orders: string; ui: boolean }, stops: Array<() => Promise<void>>) {
+async function startEverything(
+  config: Config,
+  opts: { orders: string; ui: boolean },
+  stops: Array<() => Promise<void>>,
+) {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   fs.mkdirSync(config.dataDir, { recursive: true });
 
@@ -66,7 +74,9 @@ async function startEverything(config: Config, opts: { orders: string; ui: boole
   try {
     await db.raw('select 1');
   } catch (err) {
-    throw new UserError(`cannot reach PostgreSQL at DATABASE_URL: ${(err as Error).message}. Check host, port and credentials.`);
+    throw new UserError(
+      `cannot reach PostgreSQL at DATABASE_URL: ${(err as Error).message}. Check host, port and credentials.`,
+    );
   }
   await migrateLatest(db);
 
@@ -104,7 +114,11 @@ async function startEverything(config: Config, opts: { orders: string; ui: boole
   let sandboxUrl: string | undefined;
   let speedup = Number(process.env.SPAPI_RATE_SPEEDUP ?? 1);
   if (await isDemoBook(db, `http://127.0.0.1:${config.SANDBOX_PORT}`)) {
-    const demo = await createDemoAccounts(db, { port: config.SANDBOX_PORT, ordersPerAccount: Number(opts.orders), dataDir: config.dataDir });
+    const demo = await createDemoAccounts(db, {
+      port: config.SANDBOX_PORT,
+      ordersPerAccount: Number(opts.orders),
+      dataDir: config.dataDir,
+    });
     stops.push(demo.close);
     sandboxUrl = demo.url;
     speedup = demo.speedup;
@@ -125,12 +139,13 @@ async function startEverything(config: Config, opts: { orders: string; ui: boole
   // A first sync of every account right away, rather than waiting for the first tick.
   const ids = (await db('seller_accounts').where({ enabled: true }).select('id')).map((a) => a.id as string);
   const results = await Promise.all(
-    ids.map((accountId) =>
-      connector.client.workflow.execute('orderSync', {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId: `order-sync:${accountId}:start:${Date.now()}`,
-        args: [{ accountId, advanceCursor: true, collectIds: true }],
-      }) as Promise<OrderSyncResult>,
+    ids.map(
+      (accountId) =>
+        connector.client.workflow.execute('orderSync', {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: `order-sync:${accountId}:start:${Date.now()}`,
+          args: [{ accountId, advanceCursor: true, collectIds: true }],
+        }) as Promise<OrderSyncResult>,
     ),
   );
   const expected = results.reduce((n, r) => n + r.dispatched - r.pending, 0);
@@ -142,10 +157,14 @@ async function startEverything(config: Config, opts: { orders: string; ui: boole
   }
   say('');
   for (const o of orders.slice().reverse()) {
-    say(`imported ${o.amazonOrderId}  ${o.account.padEnd(8)} ${String(o.marketplace).padEnd(3)} ${String(o.channel).padEnd(3)} ${o.state.padEnd(16)} ${o.total} ${o.currency}`);
+    say(
+      `imported ${o.amazonOrderId}  ${o.account.padEnd(8)} ${String(o.marketplace).padEnd(3)} ${String(o.channel).padEnd(3)} ${o.state.padEnd(16)} ${o.total} ${o.currency}`,
+    );
   }
   say('');
-  say(`${orders.length} orders in the book (${results.reduce((n, r) => n + r.pending, 0)} pending on Amazon, waiting).`);
+  say(
+    `${orders.length} orders in the book (${results.reduce((n, r) => n + r.pending, 0)} pending on Amazon, waiting).`,
+  );
   if (uiUrl) say(`Temporal UI             ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
   say('Press Ctrl-C to stop everything.');
 }
