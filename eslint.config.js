@@ -16,7 +16,15 @@ module.exports = tseslint.config(
   },
   {
     files: ['bin/**/*.js', 'eslint.config.js', 'jest.config.js'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+      },
+    },
   },
   {
     // Workflows run in Temporal's deterministic sandbox: no Node modules, no I/O, only types from activities.
@@ -26,9 +34,16 @@ module.exports = tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['fs', 'path', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'node:*'], message: 'workflows must not use Node modules' },
+            {
+              group: ['fs', 'path', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'node:*'],
+              message: 'workflows must not use Node modules',
+            },
             { group: ['knex', 'pg', 'amazon-sp-api', 'pino'], message: 'workflows do no I/O: call an activity' },
-            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'workflows import only types from activities' },
+            {
+              group: ['../activities/*', '../activities/**'],
+              allowTypeImports: true,
+              message: 'workflows import only types from activities',
+            },
           ],
         },
       ],

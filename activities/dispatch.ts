@@ -67,7 +67,9 @@ export function createDispatchActivities(deps: DispatchDeps) {
       const account = await db('seller_accounts').where({ id: input.accountId }).first('order_cursor', 'enabled');
       if (!account) throw asActivityFailure(new Error(`unknown account ${input.accountId}`));
       const now = Date.now();
-      const before = input.until ? Date.parse(input.until) : now - (deps.searchLagMs ?? 120_000);
+      // Amazon requires *Before to be at least 2 minutes in the past, even for a backfill slice ending now.
+      const latest = now - (deps.searchLagMs ?? 120_000);
+      const before = input.until ? Math.min(Date.parse(input.until), latest) : latest;
       const after = input.since
         ? Date.parse(input.since)
         : account.order_cursor

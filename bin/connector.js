@@ -9,7 +9,12 @@ if (!fs.existsSync(entry)) {
 }
 // Exit when the command is done: long-running commands (start, worker, servers) resolve only when stopped, and a
 // client's stray timer (amazon-sp-api's response timeout) must not keep a finished command alive.
-require(entry).main(process.argv).then(() => process.exit(process.exitCode ?? 0), (err) => {
-  console.error(err && err.message ? err.message : String(err));
-  process.exit(1);
-});
+require(entry)
+  .main(process.argv)
+  .then(
+    () => process.exit(process.exitCode ?? 0),
+    (err) => {
+      console.error(err && err.message ? err.message : String(err));
+      process.exit(1);
+    },
+  );

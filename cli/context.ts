@@ -34,13 +34,15 @@ export function writeRuntime(config: Config, info: RuntimeInfo): void {
 
 export function databaseUrl(config: Config): string {
   const url = config.DATABASE_URL ?? readRuntime(config).databaseUrl;
-  if (!url) throw new UserError('no database: set DATABASE_URL (postgres://user@host:5432/db) or run `connector start` first');
+  if (!url)
+    throw new UserError('no database: set DATABASE_URL (postgres://user@host:5432/db) or run `connector start` first');
   return url;
 }
 
 export function temporalAddress(config: Config): string {
   const address = config.TEMPORAL_ADDRESS ?? readRuntime(config).temporalAddress;
-  if (!address) throw new UserError('no Temporal server: set TEMPORAL_ADDRESS (host:7233) or run `connector start` first');
+  if (!address)
+    throw new UserError('no Temporal server: set TEMPORAL_ADDRESS (host:7233) or run `connector start` first');
   return address;
 }
 
@@ -67,7 +69,9 @@ export class CliContext {
       try {
         this.connection = await Connection.connect({ address, connectTimeout: 5_000 });
       } catch (err) {
-        throw new UserError(`cannot reach the Temporal server at ${address}: ${(err as Error).message}. Check TEMPORAL_ADDRESS.`);
+        throw new UserError(
+          `cannot reach the Temporal server at ${address}: ${(err as Error).message}. Check TEMPORAL_ADDRESS.`,
+        );
       }
       this.client = new Client({
         connection: this.connection,

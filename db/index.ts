@@ -2,6 +2,7 @@ import knexFactory, { Knex } from 'knex';
 import * as core from './migrations/20261126_001_core';
 import * as referenceData from './migrations/20261126_002_reference_data';
 import * as stock from './migrations/20261126_003_stock';
+import * as buyerCancellations from './migrations/20261126_004_buyer_cancellations';
 
 export type Db = Knex;
 
@@ -10,6 +11,7 @@ const MIGRATIONS: Array<[string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   ['20261126_001_core', core],
   ['20261126_002_reference_data', referenceData],
   ['20261126_003_stock', stock],
+  ['20261126_004_buyer_cancellations', buyerCancellations],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {

@@ -36,7 +36,10 @@ const schema = z.object({
   TEMPORAL_CLI: z.string().optional(),
   CONNECTOR_DATA_DIR: z.string().default('.data'),
   CONNECTOR_SECRET_KEY: z.string().optional(),
-  CONNECTOR_SECRET_KEY_ID: z.string().regex(/^[\w-]{1,32}$/, 'letters, digits, - or _').default('k1'),
+  CONNECTOR_SECRET_KEY_ID: z
+    .string()
+    .regex(/^[\w-]{1,32}$/, 'letters, digits, - or _')
+    .default('k1'),
   CONNECTOR_OLD_SECRET_KEYS: z.string().default(''),
   CONNECTOR_API_TOKEN: z.string().optional(),
   CONNECTOR_API_PORT: port.default(8080),
@@ -62,7 +65,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0]);
-    throw new ConfigError(`${name}=${JSON.stringify(env[name])} is invalid: expected ${issue.message}. Fix or unset ${name}.`);
+    throw new ConfigError(
+      `${name}=${JSON.stringify(env[name])} is invalid: expected ${issue.message}. Fix or unset ${name}.`,
+    );
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.CONNECTOR_DATA_DIR) };
 }

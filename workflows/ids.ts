@@ -1,10 +1,13 @@
 /** Workflow ids, one function per scheme, so that the CLI, the dispatcher and the UI agree. */
-export const orderWorkflowId = (accountId: string, amazonOrderId: string): string => `order:${accountId}:${amazonOrderId}`;
+export const orderWorkflowId = (accountId: string, amazonOrderId: string): string =>
+  `order:${accountId}:${amazonOrderId}`;
 export const orderSyncWorkflowId = (accountId: string): string => `order-sync:${accountId}`;
 export const stockSyncWorkflowId = (accountId: string): string => `stock-sync:${accountId}`;
 export const fbaStockSyncWorkflowId = (accountId: string): string => `fba-stock-sync:${accountId}`;
-export const backfillWorkflowId = (accountId: string, from: string, to: string): string => `backfill:${accountId}:${from}:${to}`;
-export const scheduleId = (kind: 'order-sync' | 'stock-sync' | 'fba-stock-sync', accountId: string): string => `${kind}:${accountId}`;
+export const backfillWorkflowId = (accountId: string, from: string, to: string): string =>
+  `backfill:${accountId}:${from}:${to}`;
+export const scheduleId = (kind: 'order-sync' | 'stock-sync' | 'fba-stock-sync', accountId: string): string =>
+  `${kind}:${accountId}`;
 
 export function parseOrderWorkflowId(workflowId: string): { accountId: string; amazonOrderId: string } | undefined {
   const match = /^order:([^:]+):(.+)$/.exec(workflowId);

@@ -3,3 +3,4 @@ export { order } from './order';
 export { orderSync } from './order-sync';
 export { stockSync } from './stock-sync';
 export { fbaStockSync } from './fba-stock-sync';
+export { backfill } from './backfill';

@@ -8,7 +8,9 @@ export interface AccountLocations {
 
 /** The account's warehouse (default WH), its virtual "Amazon FBA" location (created on first use) and Customers. */
 export async function accountLocations(trx: Knex, accountId: string): Promise<AccountLocations> {
-  const account = await trx('seller_accounts').where({ id: accountId }).first('warehouse_location_id', 'fba_location_id');
+  const account = await trx('seller_accounts')
+    .where({ id: accountId })
+    .first('warehouse_location_id', 'fba_location_id');
   const byCode = async (code: string) => (await trx('stock_locations').where({ code }).first('id')).id as number;
   let fbaId = account?.fba_location_id as number | null;
   if (!fbaId) {

@@ -37,9 +37,17 @@ export async function callSpApi<T = any>(sp: SellingPartner, req: SpApiRequest):
       } as any)) as unknown as RawResult;
     } catch (err: any) {
       if (LWA_AUTH_ERRORS.has(err?.code)) {
-        throw new AmazonAuthFailed(`${req.operation}: Login with Amazon refused the credentials (${err.code}): ${err.message}`, req.operation, 400, err.code);
+        throw new AmazonAuthFailed(
+          `${req.operation}: Login with Amazon refused the credentials (${err.code}): ${err.message}`,
+          req.operation,
+          400,
+          err.code,
+        );
       }
-      throw new AmazonUnavailable(`${req.operation}: ${err?.code ?? 'network error'}: ${err?.message ?? err}`, req.operation);
+      throw new AmazonUnavailable(
+        `${req.operation}: ${err?.code ?? 'network error'}: ${err?.message ?? err}`,
+        req.operation,
+      );
     }
     const text = Buffer.concat(raw.chunks).toString('utf8');
     const status = raw.statusCode;
@@ -48,12 +56,21 @@ export async function callSpApi<T = any>(sp: SellingPartner, req: SpApiRequest):
     try {
       json = text ? JSON.parse(text) : {};
     } catch {
-      throw new AmazonUnavailable(`${req.operation}: Amazon answered ${status} with a body that is not JSON`, req.operation, status);
+      throw new AmazonUnavailable(
+        `${req.operation}: Amazon answered ${status} with a body that is not JSON`,
+        req.operation,
+        status,
+      );
     }
     if (status >= 200 && status < 300) return json as T;
 
     const first = json?.errors?.[0] ?? {};
-    if (status === 403 && first.code === 'Unauthorized' && /expired/i.test(String(first.details ?? first.message)) && attempt === 0) {
+    if (
+      status === 403 &&
+      first.code === 'Unauthorized' &&
+      /expired/i.test(String(first.details ?? first.message)) &&
+      attempt === 0
+    ) {
       await sp.refreshAccessToken();
       continue;
     }
@@ -62,12 +79,28 @@ export async function callSpApi<T = any>(sp: SellingPartner, req: SpApiRequest):
       throw new QuotaExceeded(req.operation, limit > 0 ? Math.ceil(1000 / limit) : 1000);
     }
     if (status >= 500) {
-      throw new AmazonUnavailable(`${req.operation}: Amazon answered ${status} ${first.code ?? ''} ${first.message ?? ''}`.trim(), req.operation, status, first.code);
+      throw new AmazonUnavailable(
+        `${req.operation}: Amazon answered ${status} ${first.code ?? ''} ${first.message ?? ''}`.trim(),
+        req.operation,
+        status,
+        first.code,
+      );
     }
     if (status === 403 || status === 401) {
-      throw new AmazonAuthFailed(`${req.operation}: Amazon refused access (${status} ${first.code}): ${first.message}`, req.operation, status, first.code);
+      throw new AmazonAuthFailed(
+        `${req.operation}: Amazon refused access (${status} ${first.code}): ${first.message}`,
+        req.operation,
+        status,
+        first.code,
+      );
     }
-    throw new AmazonRejected(req.operation, status, first.code ?? 'Error', first.message ?? text.slice(0, 300), first.details);
+    throw new AmazonRejected(
+      req.operation,
+      status,
+      first.code ?? 'Error',
+      first.message ?? text.slice(0, 300),
+      first.details,
+    );
   }
 }
 

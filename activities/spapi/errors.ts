@@ -22,7 +22,12 @@ export class QuotaExceeded extends SpApiError {
     operation: string,
     readonly nextRetryDelayMs: number,
   ) {
-    super(`${operation}: Amazon answered 429 QuotaExceeded; retry in ${nextRetryDelayMs} ms`, operation, 429, 'QuotaExceeded');
+    super(
+      `${operation}: Amazon answered 429 QuotaExceeded; retry in ${nextRetryDelayMs} ms`,
+      operation,
+      429,
+      'QuotaExceeded',
+    );
   }
 }
 
@@ -39,7 +44,12 @@ export class AmazonRejected extends SpApiError {
     readonly amazonMessage: string,
     readonly details?: string,
   ) {
-    super(`${operation}: Amazon rejected the request (${status} ${code}): ${amazonMessage}${details ? ` (${details})` : ''}`, operation, status, code);
+    super(
+      `${operation}: Amazon rejected the request (${status} ${code}): ${amazonMessage}${details ? ` (${details})` : ''}`,
+      operation,
+      status,
+      code,
+    );
   }
 }
 

@@ -32,7 +32,8 @@ export class SpApi {
       if (err instanceof QuotaExceeded) {
         this.observe(req.operation, 'throttled');
         await this.limiter.drain(account.sellerId, req.operation);
-      } else if (err instanceof AmazonRejected || err instanceof AmazonAuthFailed) this.observe(req.operation, 'rejected');
+      } else if (err instanceof AmazonRejected || err instanceof AmazonAuthFailed)
+        this.observe(req.operation, 'rejected');
       else this.observe(req.operation, 'unavailable');
       throw err;
     }
@@ -49,10 +50,19 @@ export class SpApi {
  */
 export function asActivityFailure(err: unknown): unknown {
   if (err instanceof QuotaExceeded) {
-    return ApplicationFailure.create({ type: 'QuotaExceeded', message: err.message, nextRetryDelay: err.nextRetryDelayMs });
+    return ApplicationFailure.create({
+      type: 'QuotaExceeded',
+      message: err.message,
+      nextRetryDelay: err.nextRetryDelayMs,
+    });
   }
   if (err instanceof AmazonRejected || err instanceof AmazonAuthFailed) {
-    return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true, details: [err.code ?? null] });
+    return ApplicationFailure.create({
+      type: err.name,
+      message: err.message,
+      nonRetryable: true,
+      details: [err.code ?? null],
+    });
   }
   if (err instanceof SpApiError) return ApplicationFailure.create({ type: err.name, message: err.message });
   return err;

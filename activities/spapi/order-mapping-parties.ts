@@ -27,7 +27,9 @@ export function mapCustomer(order: Order, isBusiness: boolean): MappedCustomer {
   const buyerReceives = name !== null && identity(name) === identity(clean(address?.name));
   return {
     // Hashed: the key outlives the PII purge, so it must not be the e-mail itself.
-    matchKey: email ? `buyer:${createHash('sha256').update(email.toLowerCase(), 'utf8').digest('hex')}` : `order:${order.orderId}`,
+    matchKey: email
+      ? `buyer:${createHash('sha256').update(email.toLowerCase(), 'utf8').digest('hex')}`
+      : `order:${order.orderId}`,
     name: name ?? `Amazon Customer #${order.orderId}`,
     company,
     email,

@@ -52,8 +52,9 @@ export class RateLimiter {
 
   /** After a 429 Amazon's bucket is empty whatever ours says: empty ours so every worker slows down. */
   async drain(sellerId: string, operation: string): Promise<void> {
-    await this.db.raw('UPDATE rate_buckets SET tokens = LEAST(tokens, 0), refilled_at = clock_timestamp() WHERE bucket_key = ?', [
-      `${sellerId}:${operation}`,
-    ]);
+    await this.db.raw(
+      'UPDATE rate_buckets SET tokens = LEAST(tokens, 0), refilled_at = clock_timestamp() WHERE bucket_key = ?',
+      [`${sellerId}:${operation}`],
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import * as accounts from './accounts';
+import * as backfill from './backfill';
 import * as catalog from './catalog';
 import * as deliveries from './deliveries';
 import * as failed from './failed';
@@ -22,6 +23,7 @@ const modules: Array<{ register(program: Command): void }> = [
   marketplaces,
   keys,
   sync,
+  backfill,
   orders,
   deliveries,
   sandbox,

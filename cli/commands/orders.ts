@@ -4,6 +4,7 @@ import { retry, shipmentDone, stateQuery } from '../../workflows/order';
 import { listOrders, loadOrderView } from '../../db/repositories/orders';
 import { checkShipment } from '../shipments';
 import { CliContext, withContext } from '../context';
+import { resyncOrder } from '../resync';
 import { print, table } from '../output';
 
 async function findOrder(ctx: CliContext, amazonOrderId: string) {
@@ -99,6 +100,17 @@ export function register(program: Command): void {
         if (open.length > 0) await handle.signal(shipmentDone, shipment);
         if (opts.retry) await handle.signal(retry);
         print(cmd, { workflowId: view.workflowId, shipment }, `shipmentDone sent to ${view.workflowId}`);
+      }),
+    );
+
+  orders
+    .command('resync <amazonOrderId>')
+    .description('read the order from Amazon now (getOrder) and signal its workflow; starts one if it has none')
+    .requiredOption('--account <account>', 'the seller account id')
+    .action(async (amazonOrderId: string, opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        const header = await resyncOrder(ctx, opts.account, amazonOrderId);
+        print(cmd, header, `${amazonOrderId}: ${header.amazonStatus} on Amazon, signalled`);
       }),
     );
 

@@ -18,8 +18,10 @@ export function register(program: Command): void {
     .action(async (opts, cmd: Command) =>
       withContext(async (ctx) => {
         const account = await ctx.getDb()('seller_accounts').where({ id: opts.account }).first('id');
-        if (!account) throw new UserError(`--account ${opts.account}: no such account (see \`connector accounts list\`)`);
-        if (opts.since && Number.isNaN(Date.parse(opts.since))) throw new UserError('--since must be an ISO date-time, e.g. 2026-11-01T00:00:00Z');
+        if (!account)
+          throw new UserError(`--account ${opts.account}: no such account (see \`connector accounts list\`)`);
+        if (opts.since && Number.isNaN(Date.parse(opts.since)))
+          throw new UserError('--since must be an ISO date-time, e.g. 2026-11-01T00:00:00Z');
         const client = await ctx.getTemporal();
         const handle = await client.workflow.start('orderSync', {
           taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
@@ -32,8 +34,13 @@ export function register(program: Command): void {
         }
         const result = (await handle.result()) as OrderSyncResult;
         const counts = await waitForOrders(client, opts.account, result.orderIds ?? []);
-        print(cmd, { workflowId: handle.workflowId, dispatched: result.dispatched, ...counts }, () =>
-          `dispatched ${result.dispatched} orders: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+        print(
+          cmd,
+          { workflowId: handle.workflowId, dispatched: result.dispatched, ...counts },
+          () =>
+            `dispatched ${result.dispatched} orders: ${Object.entries(counts)
+              .map(([k, v]) => `${v} ${k}`)
+              .join(', ')}`,
         );
       }),
     );
@@ -60,7 +67,14 @@ async function waitForOrders(client: import('@temporalio/client').Client, accoun
       const state = await handle.query(stateQuery).catch(() => undefined);
       const settled = state && state.phase !== 'importing' && (state.state !== null || state.phase === 'pending');
       if (settled) {
-        const key = state.phase === 'pending' ? 'pending' : state.state === 'cancelled' ? 'cancelled' : state.state === 'needs_attention' ? 'needs_attention' : 'imported';
+        const key =
+          state.phase === 'pending'
+            ? 'pending'
+            : state.state === 'cancelled'
+              ? 'cancelled'
+              : state.state === 'needs_attention'
+                ? 'needs_attention'
+                : 'imported';
         counts[key]++;
         break;
       }

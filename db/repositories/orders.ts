@@ -1,7 +1,8 @@
 import type { Db } from '..';
 import { formatMoney, formatUnitPrice, parseAmount } from '../../lib/money';
 
-const money = (value: string | null, currency: string | null) => (value === null ? null : formatMoney(parseAmount(String(value)), currency ?? 'USD'));
+const money = (value: string | null, currency: string | null) =>
+  value === null ? null : formatMoney(parseAmount(String(value)), currency ?? 'USD');
 
 export interface OrderListRow {
   amazonOrderId: string;
@@ -17,7 +18,10 @@ export interface OrderListRow {
   shipBy: string | null;
 }
 
-export async function listOrders(db: Db, filter: { account?: string; state?: string; limit?: number }): Promise<OrderListRow[]> {
+export async function listOrders(
+  db: Db,
+  filter: { account?: string; state?: string; limit?: number },
+): Promise<OrderListRow[]> {
   const q = db('sale_orders as o')
     .leftJoin('marketplaces as m', 'm.id', 'o.marketplace_id')
     .orderBy('o.purchase_date', 'desc')
@@ -26,7 +30,8 @@ export async function listOrders(db: Db, filter: { account?: string; state?: str
     .select('o.*', 'm.code as marketplace_code');
   if (filter.account) q.where('o.account_id', filter.account);
   // ship_risk and late are timers on open FBM orders, kept beside the state; shipping clears them.
-  if (filter.state === 'ship_risk' || filter.state === 'late') q.where('o.ship_by_status', filter.state).whereNotIn('o.state', ['shipped', 'cancelled']);
+  if (filter.state === 'ship_risk' || filter.state === 'late')
+    q.where('o.ship_by_status', filter.state).whereNotIn('o.state', ['shipped', 'cancelled']);
   else if (filter.state) q.where('o.state', filter.state);
   return (await q).map((o) => ({
     amazonOrderId: o.amazon_order_id,
@@ -60,16 +65,25 @@ const address = (p: any) =>
 
 /** The JSON of `connector orders show` (DESIGN.md §7). Money as decimal strings in the order's currency. */
 export async function loadOrderView(db: Db, amazonOrderId: string, accountId?: string) {
-  const q = db('sale_orders as o').leftJoin('marketplaces as m', 'm.id', 'o.marketplace_id').where('o.amazon_order_id', amazonOrderId);
+  const q = db('sale_orders as o')
+    .leftJoin('marketplaces as m', 'm.id', 'o.marketplace_id')
+    .where('o.amazon_order_id', amazonOrderId);
   if (accountId) q.where('o.account_id', accountId);
   const o = await q.first('o.*', 'm.code as marketplace_code');
   if (!o) return undefined;
   const currency = o.currency ?? 'USD';
   const lines = await db('sale_order_lines').where({ order_id: o.id }).orderBy('sequence');
   const customer = o.partner_id ? await db('partners').where({ id: o.partner_id }).first() : null;
-  const deliveryAddress = o.delivery_address_id ? await db('partners').where({ id: o.delivery_address_id }).first() : null;
+  const deliveryAddress = o.delivery_address_id
+    ? await db('partners').where({ id: o.delivery_address_id }).first()
+    : null;
   const deliveries = await db('deliveries').where({ order_id: o.id }).orderBy('id');
-  const deliveryLines = await db('delivery_lines').whereIn('delivery_id', deliveries.map((d) => d.id)).orderBy('id');
+  const deliveryLines = await db('delivery_lines')
+    .whereIn(
+      'delivery_id',
+      deliveries.map((d) => d.id),
+    )
+    .orderBy('id');
   return {
     id: o.id as number,
     amazonOrderId: o.amazon_order_id as string,
@@ -95,10 +109,26 @@ export async function loadOrderView(db: Db, amazonOrderId: string, accountId?: s
       tax: money(l.tax, currency),
       subtotal: money(l.subtotal, currency),
       note: l.note,
+      ...(l.buyer_cancel_requested
+        ? { buyerCancellationRequested: true, buyerCancellationReason: l.buyer_cancel_reason }
+        : {}),
     })),
-    totals: { untaxed: money(o.amount_untaxed, currency), tax: money(o.amount_tax, currency), total: money(o.amount_total, currency) },
+    /** Items the buyer asked Amazon to cancel: stop them in the warehouse. */
+    buyerCancellationRequests: lines
+      .filter((l) => l.buyer_cancel_requested)
+      .map((l) => ({ sku: l.sku as string, reason: l.buyer_cancel_reason as string | null })),
+    totals: {
+      untaxed: money(o.amount_untaxed, currency),
+      tax: money(o.amount_tax, currency),
+      total: money(o.amount_total, currency),
+    },
     amazonGrandTotal: money(o.amazon_grand_total, currency),
-    customer: customer && { name: customer.name, company: customer.company, email: customer.email, phone: customer.phone },
+    customer: customer && {
+      name: customer.name,
+      company: customer.company,
+      email: customer.email,
+      phone: customer.phone,
+    },
     deliveryAddress: address(deliveryAddress),
     deliveries: deliveries.map((d) => ({
       ref: d.ref,

@@ -135,4 +135,25 @@ describe('order import: one Amazon order becomes one sales order through its own
     const state = await h.client.workflow.getHandle(orderWorkflowId(account.id, unknown.orderId)).query(stateQuery);
     expect(state).toMatchObject({ phase: 'needs_attention', state: 'needs_attention' });
   });
+
+  it('an item the buyer asked to cancel is shown on its line and in the order, so the warehouse can stop it', async () => {
+    const order = recent(fixture('us-fbm-gift-promotions.json'), '113-0000004-0000004');
+    order.orderItems[0] = {
+      ...order.orderItems[0],
+      cancellation: { cancellationRequest: { requester: 'BUYER', cancelReason: 'Ordered by mistake' } },
+    };
+    await h.admin.addOrders(account.sellerId, [order]);
+    await sync(minutesAgo(8));
+    const view = await eventually(async () => {
+      const v = await loadOrderView(h.testDb.db, '113-0000004-0000004');
+      expect(v?.state).toBe('confirmed');
+      return v!;
+    });
+    const sku = order.orderItems[0].product.sellerSku;
+    expect(view.buyerCancellationRequests).toEqual([{ sku, reason: 'Ordered by mistake' }]);
+    expect(view.lines.find((l) => l.kind === 'product' && l.sku === sku)).toMatchObject({
+      buyerCancellationRequested: true,
+      buyerCancellationReason: 'Ordered by mistake',
+    });
+  });
 });

@@ -25,7 +25,11 @@ describe('the SP-API rate limiter in PostgreSQL', () => {
     await second.destroy();
     // The bucket's law: by time t at most burst + rate·t grants. 29 from the burst, 20 more at 10/s ≈ 2 s.
     grants.sort((a, b) => a - b);
-    grants.forEach((t, i) => expect({ grant: i + 1, at: t, allowed: i + 1 <= 29 + Math.ceil((10 * (t + 50)) / 1000) }).toMatchObject({ allowed: true }));
+    grants.forEach((t, i) =>
+      expect({ grant: i + 1, at: t, allowed: i + 1 <= 29 + Math.ceil((10 * (t + 50)) / 1000) }).toMatchObject({
+        allowed: true,
+      }),
+    );
     expect(grants[48]).toBeGreaterThanOrEqual(1800);
     expect(grants[48]).toBeLessThan(4000);
   });

@@ -22,7 +22,10 @@ describe('carrier names as people type them become Amazon carrier codes', () => 
   });
 
   it('prefers an explicit carrier name for Other', () => {
-    expect(normalizeCarrier('other', 'Local Courier Ltd')).toEqual({ carrierCode: 'Other', carrierName: 'Local Courier Ltd' });
+    expect(normalizeCarrier('other', 'Local Courier Ltd')).toEqual({
+      carrierCode: 'Other',
+      carrierName: 'Local Courier Ltd',
+    });
   });
 
   it('supports self delivery', () => {

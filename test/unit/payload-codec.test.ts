@@ -19,14 +19,20 @@ describe('payload encryption (AES-256-GCM codec)', () => {
   it('reads payloads written under an old key after rotation, and writes under the new one', async () => {
     const before = codecFromEnv({ CONNECTOR_PAYLOAD_KEY: KEY_A, CONNECTOR_PAYLOAD_KEY_ID: 'p1' })!;
     const [old] = await before.encode([defaultPayloadConverter.toPayload(buyer)]);
-    const after = codecFromEnv({ CONNECTOR_PAYLOAD_KEY: KEY_B, CONNECTOR_PAYLOAD_KEY_ID: 'p2', CONNECTOR_OLD_PAYLOAD_KEYS: `p1:${KEY_A}` })!;
+    const after = codecFromEnv({
+      CONNECTOR_PAYLOAD_KEY: KEY_B,
+      CONNECTOR_PAYLOAD_KEY_ID: 'p2',
+      CONNECTOR_OLD_PAYLOAD_KEYS: `p1:${KEY_A}`,
+    })!;
     expect(defaultPayloadConverter.fromPayload((await after.decode([old]))[0])).toEqual(buyer);
     const [fresh] = await after.encode([defaultPayloadConverter.toPayload(buyer)]);
     expect(Buffer.from(fresh.metadata!['encryption-key-id']!).toString()).toBe('p2');
   });
 
   it('names the missing key when a payload was sealed with a key no longer configured', async () => {
-    const [old] = await codecFromEnv({ CONNECTOR_PAYLOAD_KEY: KEY_A, CONNECTOR_PAYLOAD_KEY_ID: 'p1' })!.encode([defaultPayloadConverter.toPayload(1)]);
+    const [old] = await codecFromEnv({ CONNECTOR_PAYLOAD_KEY: KEY_A, CONNECTOR_PAYLOAD_KEY_ID: 'p1' })!.encode([
+      defaultPayloadConverter.toPayload(1),
+    ]);
     const rotatedWithoutOld = new AesGcmCodec(new Map([['p2', Buffer.from(KEY_B, 'hex')]]), 'p2');
     await expect(rotatedWithoutOld.decode([old])).rejects.toThrow(/key "p1".*CONNECTOR_OLD_PAYLOAD_KEYS/);
   });
@@ -34,7 +40,10 @@ describe('payload encryption (AES-256-GCM codec)', () => {
   it('decodes a plain JSON payload (a signal typed into the Temporal UI) unchanged', async () => {
     const codec = codecFromEnv({ CONNECTOR_PAYLOAD_KEY: KEY_A })!;
     const plain = defaultPayloadConverter.toPayload({ carrier: 'UPS', trackingNumber: '1Z' });
-    expect(defaultPayloadConverter.fromPayload((await codec.decode([plain]))[0])).toEqual({ carrier: 'UPS', trackingNumber: '1Z' });
+    expect(defaultPayloadConverter.fromPayload((await codec.decode([plain]))[0])).toEqual({
+      carrier: 'UPS',
+      trackingNumber: '1Z',
+    });
   });
 
   it('derives a payload key from CONNECTOR_SECRET_KEY when no payload key is set', async () => {

@@ -29,7 +29,10 @@ describe('the shipmentDone payload, as typed in the Temporal UI or sent by the w
     [{ carrier: 'UPS', trackingNumber: '   ' }, 'trackingNumber is required'],
     [{ carrier: 'UPS', trackingNumber: '1Z', shipDate: 'yesterday' }, 'shipDate must be an ISO 8601'],
     [{ carrier: 'UPS', trackingNumber: '1Z', items: [] }, 'items must be a non-empty list'],
-    [{ carrier: 'UPS', trackingNumber: '1Z', items: [{ sku: 'A', quantity: 0 }] }, 'items[0].quantity must be a whole number above 0'],
+    [
+      { carrier: 'UPS', trackingNumber: '1Z', items: [{ sku: 'A', quantity: 0 }] },
+      'items[0].quantity must be a whole number above 0',
+    ],
     [{ carrier: 'UPS', trackingNumber: '1Z', items: [{ sku: 'A', quantity: 1.5 }] }, 'items[0].quantity'],
     [{ carrier: 'UPS', trackingNumber: '1Z', items: [{ quantity: 1 }] }, 'items[0].sku is required'],
   ])('rejects %j with a reason naming the field', (payload, reason) => {
@@ -40,7 +43,13 @@ describe('the shipmentDone payload, as typed in the Temporal UI or sent by the w
 });
 
 describe('Amazon order headers', () => {
-  const header = (status: string, time: string) => ({ amazonOrderId: '1', marketplaceId: 'M', channel: 'FBM' as const, amazonStatus: status, lastUpdatedTime: time });
+  const header = (status: string, time: string) => ({
+    amazonOrderId: '1',
+    marketplaceId: 'M',
+    channel: 'FBM' as const,
+    amazonStatus: status,
+    lastUpdatedTime: time,
+  });
 
   it('treats PENDING and PENDING_AVAILABILITY as not yet importable', () => {
     expect(isPending('PENDING')).toBe(true);
