@@ -9,7 +9,13 @@ async function upsertCustomer(trx: Knex, accountId: string, mapped: MappedOrder,
   const c = mapped.customer;
   const personal = purged ? {} : { name: c.name, company: c.company, email: c.email, phone: c.phone };
   const [contact] = await trx('partners')
-    .insert({ account_id: accountId, type: 'contact', match_key: c.matchKey, ...personal, name: purged ? null : c.name })
+    .insert({
+      account_id: accountId,
+      type: 'contact',
+      match_key: c.matchKey,
+      ...personal,
+      name: purged ? null : c.name,
+    })
     .onConflict(['account_id', 'match_key'])
     .merge({ ...personal, updated_at: trx.fn.now() })
     .returning('id');
@@ -40,7 +46,13 @@ async function upsertCustomer(trx: Knex, accountId: string, mapped: MappedOrder,
 }
 
 /** Offer (account, marketplace, SKU) → product; else the product with that SKU; else "Amazon Sale", re-linked later. */
-export async function resolveProduct(trx: Knex, accountId: string, marketplaceId: string, sku: string, channel: string): Promise<number> {
+export async function resolveProduct(
+  trx: Knex,
+  accountId: string,
+  marketplaceId: string,
+  sku: string,
+  channel: string,
+): Promise<number> {
   const bySku = await trx('products').where({ sku }).first('id');
   const fallback = await trx('products').where({ system_key: 'amazon_sale' }).first('id');
   const productId = (bySku?.id ?? fallback.id) as number;
@@ -48,12 +60,23 @@ export async function resolveProduct(trx: Knex, accountId: string, marketplaceId
     .insert({ account_id: accountId, marketplace_id: marketplaceId, seller_sku: sku, product_id: productId, channel })
     .onConflict(['account_id', 'marketplace_id', 'seller_sku'])
     .ignore();
-  const offer = await trx('offers').where({ account_id: accountId, marketplace_id: marketplaceId, seller_sku: sku }).first('id', 'product_id');
+  const offer = await trx('offers')
+    .where({ account_id: accountId, marketplace_id: marketplaceId, seller_sku: sku })
+    .first('id', 'product_id');
   if (bySku && offer.product_id === fallback.id) {
     await trx('offers').where({ id: offer.id }).update({ product_id: bySku.id, updated_at: trx.fn.now() });
     return bySku.id;
   }
   return offer.product_id;
+}
+
+/** Whether the buyer asked Amazon to cancel this item (shown to the warehouse in `orders show`). */
+function buyerCancellation(mapped: MappedOrder, line: MappedOrder['lines'][number]) {
+  const request =
+    line.kind === 'product'
+      ? mapped.buyerCancellationRequests.find((r) => r.amazonOrderItemId === line.amazonOrderItemId)
+      : undefined;
+  return { buyer_cancel_requested: Boolean(request), buyer_cancel_reason: request?.reason ?? null };
 }
 
 export interface BookResult {
@@ -66,7 +89,12 @@ export interface BookResult {
  * Writes one Amazon order into the book: customer, order, lines, FBM delivery, FBA stock moves, cancellation.
  * Called inside one transaction; every statement is an upsert keyed by UNIQUE columns, so a re-run changes nothing.
  */
-export async function writeOrder(trx: Knex, accountId: string, mapped: MappedOrder, workflowId: string): Promise<BookResult> {
+export async function writeOrder(
+  trx: Knex,
+  accountId: string,
+  mapped: MappedOrder,
+  workflowId: string,
+): Promise<BookResult> {
   const existing = await trx('sale_orders')
     .where({ account_id: accountId, amazon_order_id: mapped.amazonOrderId })
     .forUpdate()
@@ -127,8 +155,13 @@ export async function writeOrder(trx: Knex, accountId: string, mapped: MappedOrd
       tax: line.tax,
       subtotal: line.subtotal,
       note: purged && line.kind === 'note' ? null : line.note,
+      ...buyerCancellation(mapped, line),
     };
-    const [saved] = await trx('sale_order_lines').insert(values).onConflict(['order_id', 'line_key']).merge(values).returning('id');
+    const [saved] = await trx('sale_order_lines')
+      .insert(values)
+      .onConflict(['order_id', 'line_key'])
+      .merge(values)
+      .returning('id');
     lineIds.set(line.lineKey, saved.id);
   }
   // Lines Amazon no longer reports (and no delivery references) go; referenced ones stay for the warehouse's record.
@@ -139,11 +172,13 @@ export async function writeOrder(trx: Knex, accountId: string, mapped: MappedOrd
     .delete();
 
   const state = await applyFulfillment(trx, accountId, orderId, mapped, lineIds, existing);
-  const outcome = !existing || existing.state === 'needs_attention' && existing.attention_source === 'import' && !existing.channel
-    ? 'imported'
-    : existing.amazon_status === mapped.amazonStatus && new Date(existing.amazon_updated_at).getTime() === Date.parse(mapped.lastUpdatedTime)
-      ? 'unchanged'
-      : 'updated';
+  const outcome =
+    !existing || (existing.state === 'needs_attention' && existing.attention_source === 'import' && !existing.channel)
+      ? 'imported'
+      : existing.amazon_status === mapped.amazonStatus &&
+          new Date(existing.amazon_updated_at).getTime() === Date.parse(mapped.lastUpdatedTime)
+        ? 'unchanged'
+        : 'updated';
   return { orderId, outcome, state };
 }
 
@@ -166,7 +201,9 @@ async function applyFulfillment(
       attention = { reason: RETURN_EXPECTED, source: 'cancellation' };
     } else {
       state = 'cancelled';
-      await trx('deliveries').where({ order_id: orderId, state: 'open' }).update({ state: 'cancelled', note: 'cancelled on Amazon', updated_at: trx.fn.now() });
+      await trx('deliveries')
+        .where({ order_id: orderId, state: 'open' })
+        .update({ state: 'cancelled', note: 'cancelled on Amazon', updated_at: trx.fn.now() });
     }
   } else if (mapped.channel === 'FBA') {
     state = mapped.amazonStatus === 'SHIPPED' ? 'shipped' : 'confirmed';
@@ -175,9 +212,12 @@ async function applyFulfillment(
     await ensureFbmDelivery(trx, orderId, mapped, lineIds, deliveries.length > 0);
     if (mapped.amazonStatus === 'SHIPPED') {
       // Shipped outside the connector (e.g. in Seller Central): the open remainder is closed, not confirmed again.
-      await trx('deliveries')
-        .where({ order_id: orderId, state: 'open' })
-        .update({ state: 'done', done_at: trx.fn.now(), note: 'shipped outside the connector (Amazon reports SHIPPED)', updated_at: trx.fn.now() });
+      await trx('deliveries').where({ order_id: orderId, state: 'open' }).update({
+        state: 'done',
+        done_at: trx.fn.now(),
+        note: 'shipped outside the connector (Amazon reports SHIPPED)',
+        updated_at: trx.fn.now(),
+      });
     }
     state = await fbmState(trx, orderId);
   }
@@ -189,14 +229,20 @@ async function applyFulfillment(
     .where({ id: orderId })
     .update({
       state: keep ? 'needs_attention' : state,
-      attention_reason: keep ? existing!.attention_reason : attention?.reason ?? null,
-      attention_source: keep ? existing!.attention_source : attention?.source ?? null,
+      attention_reason: keep ? existing!.attention_reason : (attention?.reason ?? null),
+      attention_source: keep ? existing!.attention_source : (attention?.source ?? null),
       delivered_at: closedNow ? trx.raw('COALESCE(delivered_at, now())') : null,
     });
   return keep ? 'needs_attention' : state;
 }
 
-async function ensureFbmDelivery(trx: Knex, orderId: number, mapped: MappedOrder, lineIds: Map<string, number>, exists: boolean) {
+async function ensureFbmDelivery(
+  trx: Knex,
+  orderId: number,
+  mapped: MappedOrder,
+  lineIds: Map<string, number>,
+  exists: boolean,
+) {
   if (exists) return;
   const [delivery] = await trx('deliveries')
     .insert({ order_id: orderId, ref: 'main', state: 'open', gift_message: mapped.giftMessage })
@@ -205,7 +251,9 @@ async function ensureFbmDelivery(trx: Knex, orderId: number, mapped: MappedOrder
     .returning('id');
   if (!delivery) return;
   for (const item of mapped.deliveryItems) {
-    const line = await trx('sale_order_lines').where({ id: lineIds.get(item.lineKey) }).first('id', 'product_id');
+    const line = await trx('sale_order_lines')
+      .where({ id: lineIds.get(item.lineKey) })
+      .first('id', 'product_id');
     await trx('delivery_lines').insert({
       delivery_id: delivery.id,
       order_line_id: line.id,
@@ -226,10 +274,18 @@ export async function fbmState(trx: Knex, orderId: number): Promise<string> {
   return done > 0 ? 'partially_shipped' : 'confirmed';
 }
 
-async function postFbaMoves(trx: Knex, accountId: string, orderId: number, mapped: MappedOrder, lineIds: Map<string, number>) {
+async function postFbaMoves(
+  trx: Knex,
+  accountId: string,
+  orderId: number,
+  mapped: MappedOrder,
+  lineIds: Map<string, number>,
+) {
   const locations = await accountLocations(trx, accountId);
   for (const line of mapped.lines.filter((l) => l.kind === 'product')) {
-    const saved = await trx('sale_order_lines').where({ id: lineIds.get(line.lineKey) }).first('id', 'product_id');
+    const saved = await trx('sale_order_lines')
+      .where({ id: lineIds.get(line.lineKey) })
+      .first('id', 'product_id');
     await postMove(trx, {
       reference: `order:${orderId}:line:${saved.id}:fba`,
       productId: saved.product_id,

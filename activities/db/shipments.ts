@@ -8,7 +8,14 @@ import { accountLocations, postMove } from './locations';
 import { fbmState } from './order-book';
 
 type Rejected = { outcome: 'rejected'; reason: string };
-type Allocation = Array<{ deliveryLineId: number; orderLineId: number; productId: number; sku: string; orderItemId: string; quantity: number }>;
+type Allocation = Array<{
+  deliveryLineId: number;
+  orderLineId: number;
+  productId: number;
+  sku: string;
+  orderItemId: string;
+  quantity: number;
+}>;
 
 /** Which open delivery lines a shipment takes: everything open, or the listed SKUs (first lines first). */
 function allocate(open: any[], items: ShipmentSignal['items']): Allocation | string {
@@ -39,11 +46,17 @@ function allocate(open: any[], items: ShipmentSignal['items']): Allocation | str
 }
 
 /** Same SKUs with the same total quantities, however they are split over lines. */
-const sameSkuQuantities = (a: Array<{ sku: string; quantity: number }>, b: Array<{ sku: string; quantity: number }>) => {
+const sameSkuQuantities = (
+  a: Array<{ sku: string; quantity: number }>,
+  b: Array<{ sku: string; quantity: number }>,
+) => {
   const totals = (x: typeof a) => {
     const sums = new Map<string, number>();
     for (const i of x) sums.set(i.sku, (sums.get(i.sku) ?? 0) + i.quantity);
-    return [...sums].map(([sku, q]) => `${sku}:${q}`).sort().join(',');
+    return [...sums]
+      .map(([sku, q]) => `${sku}:${q}`)
+      .sort()
+      .join(',');
   };
   return totals(a) === totals(b);
 };
@@ -59,9 +72,13 @@ export async function recordPackage(
   shipment: ShipmentSignal,
 ): Promise<Rejected | { outcome: 'recorded'; packageReferenceId: number; duplicate: boolean }> {
   return db.transaction(async (trx) => {
-    const order = await trx('sale_orders').where({ account_id: accountId, amazon_order_id: amazonOrderId }).forUpdate().first();
+    const order = await trx('sale_orders')
+      .where({ account_id: accountId, amazon_order_id: amazonOrderId })
+      .forUpdate()
+      .first();
     if (!order) return { outcome: 'rejected', reason: 'the order is not imported yet' };
-    if (order.channel !== 'FBM') return { outcome: 'rejected', reason: 'shipmentDone is for FBM orders; Amazon ships FBA orders' };
+    if (order.channel !== 'FBM')
+      return { outcome: 'rejected', reason: 'shipmentDone is for FBM orders; Amazon ships FBA orders' };
     if (order.amazon_status === 'CANCELLED' || order.state === 'cancelled') {
       return { outcome: 'rejected', reason: 'the order was cancelled on Amazon: do not ship it' };
     }
@@ -102,7 +119,14 @@ export async function recordPackage(
     const locations = await accountLocations(trx, accountId);
     for (const a of allocation) {
       const [line] = await trx('delivery_lines')
-        .insert({ delivery_id: pkg.id, order_line_id: a.orderLineId, product_id: a.productId, sku: a.sku, amazon_order_item_id: a.orderItemId, quantity: a.quantity })
+        .insert({
+          delivery_id: pkg.id,
+          order_line_id: a.orderLineId,
+          product_id: a.productId,
+          sku: a.sku,
+          amazon_order_item_id: a.orderItemId,
+          quantity: a.quantity,
+        })
         .returning('id');
       await trx('delivery_lines').where({ id: a.deliveryLineId }).decrement('quantity', a.quantity);
       await postMove(trx, {
@@ -114,7 +138,13 @@ export async function recordPackage(
         origin: amazonOrderId,
       });
     }
-    await trx('delivery_lines').whereIn('id', allocation.map((a) => a.deliveryLineId)).where('quantity', '<=', 0).delete();
+    await trx('delivery_lines')
+      .whereIn(
+        'id',
+        allocation.map((a) => a.deliveryLineId),
+      )
+      .where('quantity', '<=', 0)
+      .delete();
     await removeEmptyBackorders(trx, order.id);
     const state = await fbmState(trx, order.id);
     const stillFlagged = order.state === 'needs_attention' && order.attention_source !== 'shipment';
@@ -123,7 +153,13 @@ export async function recordPackage(
       .update(
         stillFlagged
           ? { updated_at: trx.fn.now() }
-          : { state, attention_reason: null, attention_source: null, delivered_at: state === 'shipped' ? trx.fn.now() : null, updated_at: trx.fn.now() },
+          : {
+              state,
+              attention_reason: null,
+              attention_source: null,
+              delivered_at: state === 'shipped' ? trx.fn.now() : null,
+              updated_at: trx.fn.now(),
+            },
       );
     return { outcome: 'recorded', packageReferenceId, duplicate: false };
   });
@@ -170,24 +206,46 @@ export async function confirmPackages(
       },
     };
     try {
-      await spapi.call(accountId, { operation: 'confirmShipment', endpoint: 'orders', version: 'v0', path: { orderId: amazonOrderId }, body });
-      await db('deliveries').where({ id: pkg.id }).update({ confirmation_state: 'confirmed', confirmation_error: null, updated_at: db.fn.now() });
+      await spapi.call(accountId, {
+        operation: 'confirmShipment',
+        endpoint: 'orders',
+        version: 'v0',
+        path: { orderId: amazonOrderId },
+        body,
+      });
+      await db('deliveries')
+        .where({ id: pkg.id })
+        .update({ confirmation_state: 'confirmed', confirmation_error: null, updated_at: db.fn.now() });
     } catch (err) {
       if (!(err instanceof AmazonRejected)) throw asActivityFailure(err);
       rejected = `Amazon rejected package ${pkg.package_reference_id} (tracking ${pkg.tracking_number}): ${err.amazonMessage}`;
-      await db('deliveries').where({ id: pkg.id }).update({ confirmation_state: 'rejected', confirmation_error: err.amazonMessage, updated_at: db.fn.now() });
-      await db('sale_orders')
-        .where({ id: order.id })
-        .update({ state: 'needs_attention', attention_reason: rejected, attention_source: 'confirmation', updated_at: db.fn.now() });
+      await db('deliveries')
+        .where({ id: pkg.id })
+        .update({ confirmation_state: 'rejected', confirmation_error: err.amazonMessage, updated_at: db.fn.now() });
+      await db('sale_orders').where({ id: order.id }).update({
+        state: 'needs_attention',
+        attention_reason: rejected,
+        attention_source: 'confirmation',
+        updated_at: db.fn.now(),
+      });
       break;
     }
   }
   if (!rejected && order.attention_source === 'confirmation') {
-    await db('sale_orders').where({ id: order.id }).update({ state: await fbmState(db, order.id), attention_reason: null, attention_source: null });
+    await db('sale_orders')
+      .where({ id: order.id })
+      .update({ state: await fbmState(db, order.id), attention_reason: null, attention_source: null });
   }
-  const all = await db('deliveries').where({ order_id: order.id }).whereNotNull('package_reference_id').orderBy('package_reference_id');
+  const all = await db('deliveries')
+    .where({ order_id: order.id })
+    .whereNotNull('package_reference_id')
+    .orderBy('package_reference_id');
   return {
-    packages: all.map((p) => ({ packageReferenceId: p.package_reference_id, trackingNumber: p.tracking_number, status: p.confirmation_state })),
+    packages: all.map((p) => ({
+      packageReferenceId: p.package_reference_id,
+      trackingNumber: p.tracking_number,
+      status: p.confirmation_state,
+    })),
     rejected,
   };
 }
