@@ -46,7 +46,7 @@ function allocate(open: any[], items: ShipmentSignal['items']): Allocation | str
 }
 
 /** Same SKUs with the same total quantities, however they are split over lines. */
-const sameSkuQuantities = (
+export const sameSkuQuantities = (
   a: Array<{ sku: string; quantity: number }>,
   b: Array<{ sku: string; quantity: number }>,
 ) => {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { sameSkuQuantities } from '../../activities/db/shipments';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../../db';
@@ -46,18 +47,6 @@ class HttpAnswer extends Error {
     super(String(body.error ?? status));
   }
 }
-
-const sameItems = (a: Array<{ sku: string; quantity: number }>, b: Array<{ sku: string; quantity: number }>) => {
-  const totals = (x: typeof a) => {
-    const sums = new Map<string, number>();
-    for (const i of x) sums.set(i.sku, (sums.get(i.sku) ?? 0) + i.quantity);
-    return [...sums]
-      .map(([sku, q]) => `${sku}:${q}`)
-      .sort()
-      .join(',');
-  };
-  return totals(a) === totals(b);
-};
 
 async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -111,7 +100,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         d.packageReferenceId &&
         tracking &&
         d.tracking === tracking &&
-        (!Array.isArray(payload.items) || sameItems(d.lines, payload.items)),
+        (!Array.isArray(payload.items) || sameSkuQuantities(d.lines, payload.items)),
     );
     if (before && earlier) {
       return {
