@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * Amazon's published JSON schemas, read where the project keeps the verbatim copies (../shared/sp-api-models beside
- * the repository, or SP_API_MODELS_DIR): the sandbox validates feeds with Amazon's own schema, not a retelling of it.
+ * Amazon's published JSON schemas: the sandbox validates feeds with Amazon's own schema, not a retelling of it. The
+ * one it needs at run time is kept verbatim in sandbox/models/ (SP_API_MODELS_DIR overrides, e.g. with a newer copy).
  */
 
 function repositoryRoot(): string {
@@ -15,7 +15,7 @@ function repositoryRoot(): string {
 }
 
 export function modelsDir(): string {
-  return process.env.SP_API_MODELS_DIR ?? path.resolve(repositoryRoot(), '../shared/sp-api-models');
+  return process.env.SP_API_MODELS_DIR ?? path.join(repositoryRoot(), 'sandbox', 'models');
 }
 
 let listingsFeed: ValidateFunction | undefined;
