@@ -39,14 +39,16 @@ export interface ConnectorWorker {
 }
 
 /**
- * Sized for 2 cores: few concurrent workflow tasks (they are CPU-bound), more activity slots (they wait on
- * Amazon and PostgreSQL), and a bounded sticky cache so thousands of open orders fit in memory.
+ * Sized for 2 cores (bench/engine.ts, bench/memory.ts, docs/benchmarks.md): a workflow task holds its slot through the
+ * server round trip and through the order's local activities (the import), so 16 slots, not 4 (4 capped a trivial
+ * workflow at ~18/s); activity slots for what waits on Amazon and PostgreSQL; a sticky cache of 400 workflows: an open
+ * order is touched a few times in its life, and a cache of 1,000 cost ~90 MB of RSS for no measured throughput.
  */
 export const WORKER_DEFAULTS: Partial<WorkerOptions> = {
-  maxConcurrentWorkflowTaskExecutions: 4,
+  maxConcurrentWorkflowTaskExecutions: 16,
   maxConcurrentActivityTaskExecutions: 40,
   maxConcurrentLocalActivityExecutions: 20,
-  maxCachedWorkflows: 1000,
+  maxCachedWorkflows: 400,
   shutdownGraceTime: '10 seconds',
 };
 
