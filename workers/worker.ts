@@ -40,8 +40,7 @@ export interface ConnectorWorker {
 
 /**
  * Sized for 2 cores (bench/engine.ts, bench/memory.ts, docs/benchmarks.md): a workflow task holds its slot through the
- * server round trip and through the order's local activities (the import), so 16 slots, not 4 (4 capped a trivial
- * workflow at ~18/s); activity slots for what waits on Amazon and PostgreSQL; a sticky cache of 400 workflows: an open
+ * server round trip, so 16 slots, not 4 (4 capped a trivial workflow at ~18/s); activity slots for what waits on Amazon and PostgreSQL; a sticky cache of 400 workflows: an open
  * order is touched a few times in its life, and a cache of 1,000 cost ~90 MB of RSS for no measured throughput.
  */
 export const WORKER_DEFAULTS: Partial<WorkerOptions> = {

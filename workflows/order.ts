@@ -3,9 +3,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
-  patched,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -14,7 +12,7 @@ import type { createOrderActivities, OrderSummary } from '../activities/orders';
 import type { createStockRequestActivities } from '../activities/stock-requests';
 import { isPending, newerHeader, OrderHeader, validateShipmentSignal } from './order-types';
 import { ORDER_STATE } from './search-attributes';
-import { ORDER_ACTIVITY_OPTIONS, ORDER_LOCAL_ACTIVITY_OPTIONS, ORDER_SPAPI_ACTIVITY_OPTIONS } from './retry-policies';
+import { ORDER_ACTIVITY_OPTIONS, ORDER_SPAPI_ACTIVITY_OPTIONS } from './retry-policies';
 
 export const amazonUpdate = defineSignal<[OrderHeader]>('amazonUpdate');
 export const shipmentDone = defineSignal<[unknown]>('shipmentDone');
@@ -40,9 +38,6 @@ export interface OrderWorkflowState {
 const db = proxyActivities<ReturnType<typeof createOrderActivities>>(ORDER_ACTIVITY_OPTIONS);
 const amazon = proxyActivities<ReturnType<typeof createOrderActivities>>(ORDER_SPAPI_ACTIVITY_OPTIONS);
 const stock = proxyActivities<ReturnType<typeof createStockRequestActivities>>(ORDER_ACTIVITY_OPTIONS);
-const local = proxyLocalActivities<
-  ReturnType<typeof createOrderActivities> & ReturnType<typeof createStockRequestActivities>
->(ORDER_LOCAL_ACTIVITY_OPTIONS);
 
 /**
  * One Amazon order, from first sight to PII purge. Amazon's updates arrive as `amazonUpdate` signals (orderSync),
@@ -63,13 +58,6 @@ function nextShipByAlarm(
 export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   const { accountId } = input;
   const workflowId = workflowInfo().workflowId;
-  // The import, its stock request and a shipment's recording as local activities: one workflow task per import instead
-  // of three, and confirmations alone in the activity queue (bench/engine.ts, bench/quota.ts). Runs recorded before
-  // this change replay with their activities (patched is false for them).
-  const viaLocal = patched('order-import-local-activities');
-  const importer = viaLocal ? local : amazon;
-  const stockRequests = viaLocal ? local : stock;
-  const shipments = viaLocal ? local : db;
   let latest = input.header;
   let reconciled: string | null = null; // lastUpdatedTime of the header last imported
   let retryRequested = false;
@@ -129,7 +117,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
       state.phase = 'importing';
       const target = latest.lastUpdatedTime;
       const before = summary?.state;
-      summary = await importer.importOrder({
+      summary = await amazon.importOrder({
         accountId,
         amazonOrderId: latest.amazonOrderId,
         lastUpdatedTime: target,
@@ -143,7 +131,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
         summary.channel === 'FBM' &&
         (summary.outcome === 'imported' || (summary.state === 'cancelled' && before !== 'cancelled'))
       ) {
-        await stockRequests.requestStockSync({ accountId });
+        await stock.requestStockSync({ accountId });
       }
       // Only an order that could not be written waits here; a shipment or confirmation flag is handled below.
       if (summary.outcome === 'needs_attention' && summary.attentionSource === 'import') {
@@ -162,7 +150,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
         await flag(`shipment rejected: ${checked.reason}`);
         continue;
       }
-      const recorded = await shipments.recordShipment({
+      const recorded = await db.recordShipment({
         accountId,
         amazonOrderId: latest.amazonOrderId,
         shipment: checked.shipment,
@@ -226,7 +214,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     }
     if (hasNewUpdate()) {
       const target = latest.lastUpdatedTime;
-      summary = await importer.importOrder({
+      summary = await amazon.importOrder({
         accountId,
         amazonOrderId: latest.amazonOrderId,
         lastUpdatedTime: target,

@@ -1,4 +1,4 @@
-import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
 
 /**
  * Retry policies, readable without scrolling. Transient failures (network, 5xx, 429, a busy database) are retried
@@ -53,14 +53,4 @@ export const ORDER_SPAPI_ACTIVITY_OPTIONS: ActivityOptions = {
 export const ORDER_PAGING_ACTIVITY_OPTIONS: ActivityOptions = {
   ...PAGING_ACTIVITY_OPTIONS,
   heartbeatTimeout: '20 seconds',
-};
-
-/**
- * The order import and its stock request as local activities (run inside the workflow task: no activity task round
- * trip). Same retries as the SP-API activities; a worker that dies mid-import is noticed when the workflow task
- * times out (10 s), and the import runs again (it is idempotent).
- */
-export const ORDER_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
-  startToCloseTimeout: SPAPI_ACTIVITY_OPTIONS.startToCloseTimeout,
-  retry: SPAPI_ACTIVITY_OPTIONS.retry,
 };
