@@ -175,7 +175,7 @@ export function createDispatchActivities(deps: DispatchDeps) {
         dispatched: fresh.length,
         pending: headers.filter((h) => h.amazonStatus.startsWith('PENDING')).length,
         nextToken: page.pagination?.nextToken,
-        orderIds: input.collectIds ? headers.map((h) => h.amazonOrderId) : undefined,
+        orderIds: input.collectIds ? fresh.map((h) => h.amazonOrderId) : undefined,
       };
     },
 

@@ -68,4 +68,19 @@ describe('backfill and resync', () => {
       expect((await loadOrderView(h.testDb.db, '113-0000009-0000009'))?.state).toBe('confirmed'),
     );
   });
+
+  it('`connector sync orders --wait` returns once every dispatched order is processed, with counts', async () => {
+    await h.admin.addOrders(account.sellerId, [
+      recentOrder(fixture('us-fbm-gift-promotions.json'), '113-0000010-0000010'),
+      recentOrder(fixture('us-fbm-gift-promotions.json'), '113-0000011-0000011', { status: 'PENDING' }),
+      recentOrder(fixture('us-fbm-gift-promotions.json'), '113-0000012-0000012', { status: 'CANCELLED' }),
+    ]);
+    const result = await runCli(
+      ['sync', 'orders', '--account', account.id, '--since', minutesAgo(10), '--wait', '--json'],
+      env,
+    );
+    expect(result.error).toBeUndefined();
+    expect(result.json).toMatchObject({ dispatched: 3, imported: 1, pending: 1, cancelled: 1, needs_attention: 0 });
+    expect((await loadOrderView(h.testDb.db, '113-0000010-0000010'))?.state).toBe('confirmed');
+  });
 });
