@@ -232,7 +232,8 @@ async function main(): Promise<void> {
     await sandbox.stop();
     await temporal.stop();
     await database.drop();
-    fs.rmSync(runDir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_LOGS) process.stderr.write(`logs kept in ${runDir}\n`);
+    else fs.rmSync(runDir, { recursive: true, force: true });
   }
 }
 

@@ -21,9 +21,13 @@ export class QuotaExceeded extends SpApiError {
   constructor(
     operation: string,
     readonly nextRetryDelayMs: number,
+    /** `limiter`: our own limiter deferred the call before Amazon saw it (its queue was longer than a call may sleep). */
+    readonly source: 'amazon' | 'limiter' = 'amazon',
   ) {
     super(
-      `${operation}: Amazon answered 429 QuotaExceeded; retry in ${nextRetryDelayMs} ms`,
+      source === 'amazon'
+        ? `${operation}: Amazon answered 429 QuotaExceeded; retry in ${nextRetryDelayMs} ms`
+        : `${operation}: waiting for the seller's rate quota (queued behind other calls); retry in ${nextRetryDelayMs} ms`,
       operation,
       429,
       'QuotaExceeded',

@@ -10,6 +10,15 @@ export interface RateLimiterOptions {
 }
 
 /**
+ * How long a call may sleep for its token inside an activity. A sleeping call holds one of the worker's activity slots,
+ * so this bounds how many slots one (seller, operation) queue takes: at confirmShipment's 2/s, 5 s is 10 slots. With
+ * 30 s, one seller's backlog filled every slot and starved the other sellers and the order workflows' database steps.
+ * A call further back gives its reservation back and is deferred: Temporal retries it (QuotaExceeded.nextRetryDelay)
+ * at the next token time not yet handed out, so a backlog of N comes back spread over N tokens, not all at once.
+ */
+export const MAX_LIMITER_SLEEP_MS = 5_000;
+
+/**
  * One token bucket per (seller, operation) in PostgreSQL, shared by every worker process.
  * Each call reserves a token atomically; a negative balance is a queue position, so the caller sleeps exactly
  * until its token exists. Amazon's buckets start full; so do ours, one token short to absorb clock skew.
@@ -23,7 +32,7 @@ export class RateLimiter {
     options: RateLimiterOptions = {},
   ) {
     this.speedup = options.speedup ?? 1;
-    this.maxWaitMs = options.maxWaitMs ?? 30_000;
+    this.maxWaitMs = options.maxWaitMs ?? MAX_LIMITER_SLEEP_MS;
   }
 
   async acquire(sellerId: string, operation: string): Promise<void> {
@@ -43,11 +52,20 @@ export class RateLimiter {
     const tokens = Number(rows[0].tokens);
     if (tokens >= 0) return;
     const waitMs = Math.ceil((-tokens / rate) * 1000);
-    if (waitMs > this.maxWaitMs) {
-      await this.db.raw('UPDATE rate_buckets SET tokens = tokens + 1 WHERE bucket_key = ?', [key]);
-      throw new QuotaExceeded(operation, waitMs);
-    }
+    if (waitMs > this.maxWaitMs) throw new QuotaExceeded(operation, await this.defer(key, rate, waitMs), 'limiter');
     await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+
+  /** Gives the reservation back and hands out the next token time after the last one deferred (or after `waitMs`). */
+  private async defer(key: string, rate: number, waitMs: number): Promise<number> {
+    const { rows } = await this.db.raw(
+      `UPDATE rate_buckets SET tokens = tokens + 1,
+         deferred_until = GREATEST(deferred_until + make_interval(secs => ?), clock_timestamp() + make_interval(secs => ?))
+       WHERE bucket_key = ?
+       RETURNING EXTRACT(EPOCH FROM deferred_until - clock_timestamp()) * 1000 AS delay_ms`,
+      [1 / rate, waitMs / 1000, key],
+    );
+    return Math.max(waitMs, Math.ceil(Number(rows[0]?.delay_ms ?? waitMs)));
   }
 
   /** After a 429 Amazon's bucket is empty whatever ours says: empty ours so every worker slows down. */

@@ -55,6 +55,33 @@ describe('the SP-API rate limiter in PostgreSQL', () => {
     expect(Number(tokens)).toBeGreaterThan(-0.01);
   });
 
+  it('defers a backlog beyond what a call may sleep to successive token times, without holding its place', async () => {
+    // confirmShipment: 2/s, burst 10 (9 kept). With 1 s of sleep allowed, 2 calls may wait; the rest are deferred.
+    const limiter = new RateLimiter(testDb.db, { speedup: 1, maxWaitMs: 1_000 });
+    for (let i = 0; i < 9; i++) await limiter.acquire('SELLER-F', 'confirmShipment');
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        limiter.acquire('SELLER-F', 'confirmShipment').then(
+          () => 'granted' as const,
+          (e) => e,
+        ),
+      ),
+    );
+    const granted = outcomes.filter((o) => o === 'granted');
+    const deferred = outcomes.filter((o): o is QuotaExceeded => o instanceof QuotaExceeded);
+    expect(granted.length).toBeGreaterThanOrEqual(1);
+    expect(granted.length + deferred.length).toBe(8);
+    expect(deferred[0].source).toBe('limiter');
+    expect(deferred[0].message).toMatch(/waiting for the seller's rate quota/);
+    // Each deferred call gets its own token time, 0.5 s apart (2/s): a backlog comes back spread, not all at once.
+    const delays = deferred.map((d) => d.nextRetryDelayMs).sort((a, b) => a - b);
+    delays.slice(1).forEach((d, i) => expect(d - delays[i]).toBeGreaterThanOrEqual(450));
+    expect(delays[delays.length - 1] - delays[0]).toBeGreaterThanOrEqual(450 * (delays.length - 1));
+    // Deferred calls gave their reservations back: the queue is only what is sleeping (≤ 1 s of tokens).
+    const { tokens } = await testDb.db('rate_buckets').where({ bucket_key: 'SELLER-F:confirmShipment' }).first();
+    expect(Number(tokens)).toBeGreaterThan(-3.01);
+  });
+
   it('after a 429, empties the bucket so every worker slows down', async () => {
     const limiter = new RateLimiter(testDb.db, { speedup: 10 });
     await limiter.acquire('SELLER-E', 'getInventorySummaries');
