@@ -19,7 +19,7 @@ export async function runWorkerProcess(): Promise<void> {
   const metricsServer = await startMetricsServer({
     registry: metrics.registry,
     port: config.CONNECTOR_METRICS_PORT,
-    host: process.env.CONNECTOR_METRICS_HOST ?? '127.0.0.1',
+    host: config.CONNECTOR_METRICS_HOST,
     runtimeMetricsUrl: runtimeMetrics.url,
     logger,
   });
@@ -27,6 +27,7 @@ export async function runWorkerProcess(): Promise<void> {
     config,
     db,
     temporalAddress: temporalAddress(config),
+    rateSpeedup: config.SPAPI_RATE_SPEEDUP,
     metrics,
   }).catch(async (err) => {
     await metricsServer.close(); // an open server would keep the failed process alive

@@ -64,7 +64,7 @@ async function startEverything(
 
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres(config.dataDir, Number(process.env.CONNECTOR_PG_PORT ?? 5488));
+    const pg = await startEmbeddedPostgres(config.dataDir, config.CONNECTOR_PG_PORT);
     stops.push(pg.stop);
     databaseUrl = pg.url;
     say(`PostgreSQL (embedded)   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
@@ -112,7 +112,7 @@ async function startEverything(
 
   useDemoSecretKey(config.dataDir, true);
   let sandboxUrl: string | undefined;
-  let speedup = Number(process.env.SPAPI_RATE_SPEEDUP ?? 1);
+  let speedup = config.SPAPI_RATE_SPEEDUP;
   if (await isDemoBook(db, `http://127.0.0.1:${config.SANDBOX_PORT}`)) {
     const demo = await createDemoAccounts(db, {
       port: config.SANDBOX_PORT,
