@@ -8,6 +8,8 @@ export interface CliResult {
   error?: string;
   /** The error the command threw, for its type (`UserError`, `ConfigError`, ...). */
   thrown?: Error;
+  /** The exit code the command set for a finished run (`products import` with refused rows: 1); 0 if none. */
+  exitCode: number;
   json: any;
 }
 
@@ -25,6 +27,8 @@ export interface CliRun {
 export function startCli(args: string[], env: Record<string, string> = {}): CliRun {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
+  const savedExitCode = process.exitCode;
+  process.exitCode = 0;
   let stdout = '';
   let stderr = '';
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => ((stdout += String(chunk)), true));
@@ -42,6 +46,8 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliR
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
+      const exitCode = Number(process.exitCode ?? 0);
+      process.exitCode = savedExitCode;
       const error = thrown && (thrown instanceof CommanderError ? stderr.trim() || thrown.message : thrown.message);
       let json: any;
       try {
@@ -49,7 +55,7 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliR
       } catch {
         json = undefined;
       }
-      return { stdout, stderr, error, thrown, json };
+      return { stdout, stderr, error, thrown, exitCode, json };
     });
   return { output: () => ({ stdout, stderr }), done };
 }
