@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
+import { activityLogger } from './log';
 import { orderWorkflowId } from '../workflows/ids';
 import type { OrderHeader } from '../workflows/order-types';
 import { amazonUpdate, order } from '../workflows/order';
@@ -116,8 +117,8 @@ export function createDispatchActivities(deps: DispatchDeps) {
         try {
           headers.push(orderHeader(o));
         } catch (err) {
-          deps.logger.warn(
-            { account: accountId, amazonOrderId: o?.orderId, err: (err as Error).message },
+          activityLogger(deps.logger, { account: accountId }).warn(
+            { amazonOrderId: o?.orderId, err: (err as Error).message },
             'order without a usable header',
           );
           if (o?.orderId)

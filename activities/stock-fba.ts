@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
+import { activityLogger } from './log';
 import { applyFbaInventory, FbaApplyResult, fbaSummary, startFbaRun, upsertFbaInventory } from './db/stock-fba';
 import { asActivityFailure, SpApi } from './spapi/gateway';
 
@@ -72,8 +73,8 @@ export function createFbaStockActivities(deps: FbaStockActivityDeps) {
     }): Promise<FbaApplyResult> {
       const result = await applyFbaInventory(db, input.accountId, input.runId, input.startedAt, input.marketplaceIds);
       if (result.drifted)
-        deps.logger.warn(
-          { account: input.accountId, drifted: result.drifted },
+        activityLogger(deps.logger, { account: input.accountId }).warn(
+          { drifted: result.drifted },
           'FBA stock differs from what our moves predicted',
         );
       return result;

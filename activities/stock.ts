@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
+import { activityLogger } from './log';
 import {
   applyFeedEnd,
   closePatchSubmission,
@@ -154,8 +155,8 @@ export function createStockActivities(deps: StockActivityDeps) {
       } catch (err) {
         // Finding new offers is a side task: a refusal (bad SKU, rights) must not stop known offers from syncing.
         if (!(err instanceof AmazonRejected || err instanceof AmazonAuthFailed)) throw failure(err);
-        deps.logger.warn(
-          { account: input.accountId, err: err.message },
+        activityLogger(deps.logger, { account: input.accountId }).warn(
+          { err: err.message },
           'offer discovery refused by Amazon: tried again next run',
         );
         return { looked: 0, discovered: 0, more: false };
@@ -175,8 +176,8 @@ export function createStockActivities(deps: StockActivityDeps) {
         const looked = await lookup(input.accountId, rows);
         const result = await recordChecks(db, input.runId, input.phase, looked);
         if (result.switchedToFba)
-          deps.logger.info(
-            { account: input.accountId, switched: result.switchedToFba },
+          activityLogger(deps.logger, { account: input.accountId }).info(
+            { switched: result.switchedToFba },
             'offers switched to FBA: Amazon fulfils them',
           );
         return { checked: looked.length, ...result, more: rows.length === LOOKUPS_PER_CALL };
@@ -272,8 +273,8 @@ export function createStockActivities(deps: StockActivityDeps) {
         deps.feedMessages?.inc({ outcome: 'accepted' }, result.accepted);
         deps.feedMessages?.inc({ outcome: 'rejected' }, result.rejected);
         if (result.error)
-          deps.logger.warn(
-            { account: submission.account_id, feedId: submission.feed_id, error: result.error },
+          activityLogger(deps.logger, { account: submission.account_id }).warn(
+            { feedId: submission.feed_id, error: result.error },
             'feed not applied: its SKUs go again next run',
           );
         return result;

@@ -15,7 +15,7 @@ export async function resyncOrder(ctx: CliContext, accountId: string, amazonOrde
   const db = ctx.getDb();
   const spapi = new SpApi(
     new SpApiClients(db, keyringFromEnv()),
-    new RateLimiter(db, { speedup: Number(process.env.SPAPI_RATE_SPEEDUP ?? 1) }),
+    new RateLimiter(db, { speedup: ctx.config.SPAPI_RATE_SPEEDUP }),
   );
   const dispatch = createDispatchActivities({
     db,

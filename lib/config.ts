@@ -18,7 +18,10 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-const port = z.coerce.number().int().min(1).max(65535);
+const PORT = 'a port number from 1 to 65535';
+const port = z.coerce.number({ error: PORT }).int(PORT).min(1, PORT).max(65535, PORT);
+
+const bearerToken = z.string().regex(/^\S+$/, 'a token without spaces, like the output of openssl rand -hex 32');
 
 const schema = z.object({
   DATABASE_URL: z
@@ -41,11 +44,21 @@ const schema = z.object({
     .regex(/^[\w-]{1,32}$/, 'letters, digits, - or _')
     .default('k1'),
   CONNECTOR_OLD_SECRET_KEYS: z.string().default(''),
-  CONNECTOR_API_TOKEN: z.string().optional(),
+  CONNECTOR_API_TOKEN: bearerToken.optional(),
   CONNECTOR_API_PORT: port.default(8080),
   CONNECTOR_CODEC_PORT: port.default(8888),
+  CONNECTOR_CODEC_TOKEN: bearerToken.optional(),
   CONNECTOR_METRICS_PORT: port.default(9464),
+  CONNECTOR_METRICS_HOST: z
+    .string()
+    .regex(/^[\w.-]+$|^\[?[\da-fA-F:]+\]?$/, 'an address to listen on, like 127.0.0.1, or 0.0.0.0 for every interface')
+    .default('127.0.0.1'),
+  CONNECTOR_PG_PORT: port.default(5488),
   SANDBOX_PORT: port.default(8700),
+  SPAPI_RATE_SPEEDUP: z.coerce
+    .number({ error: 'a number of 0 or more: 1 against Amazon, 60 against a sandbox in x60 mode' })
+    .min(0, 'a number of 0 or more: 1 against Amazon, 60 against a sandbox in x60 mode')
+    .default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ORDER_SYNC_INTERVAL: duration.default(5 * 60_000),
   ORDER_SYNC_OVERLAP: duration.default(10 * 60_000),

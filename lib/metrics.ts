@@ -1,11 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
+import type { Config } from './config';
+import { UserError } from './errors';
 import type { Logger } from './logger';
 
 /**
  * A tiny Prometheus registry (text exposition format 0.0.4): counters and gauges with labels, nothing else.
- * The worker's /metrics serves it followed by Temporal's own runtime metrics (see startMetricsServer).
+ * /metrics serves it followed by Temporal's own runtime metrics (see serveConnectorMetrics).
  */
 type Labels = Record<string, string>;
 
@@ -232,15 +234,45 @@ export async function startMetricsServer(options: {
       res.end(`# scrape failed: ${(err as Error).message}\n`);
     });
   });
+  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => (server.off('error', reject), resolve()));
+    const failed = (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UserError(
+              `port ${options.port} on ${host} is already taken: stop what uses it, or set CONNECTOR_METRICS_PORT`,
+            )
+          : err,
+      );
+    server.once('error', failed);
+    server.listen(options.port, host, () => (server.off('error', failed), resolve()));
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}/metrics`,
+    url: `http://${host}:${port}/metrics`,
     close: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
   };
+}
+
+/**
+ * /metrics as `connector worker` and `connector start` serve it, on CONNECTOR_METRICS_HOST:CONNECTOR_METRICS_PORT: our
+ * counters (give `metrics` to createConnectorWorker) and gauges over the book, then Temporal's runtime metrics.
+ */
+export async function serveConnectorMetrics(options: {
+  config: Pick<Config, 'CONNECTOR_METRICS_PORT' | 'CONNECTOR_METRICS_HOST'>;
+  db: Knex;
+  runtimeMetricsUrl?: string;
+  logger?: Logger;
+}): Promise<{ metrics: ConnectorMetrics; server: MetricsServer }> {
+  const metrics = createConnectorMetrics({ db: options.db });
+  const server = await startMetricsServer({
+    registry: metrics.registry,
+    port: options.config.CONNECTOR_METRICS_PORT,
+    host: options.config.CONNECTOR_METRICS_HOST,
+    runtimeMetricsUrl: options.runtimeMetricsUrl,
+    logger: options.logger,
+  });
+  return { metrics, server };
 }
 
 async function fetchRuntimeMetrics(url: string): Promise<string> {

@@ -3,7 +3,7 @@ import { createDb } from '../db';
 import { databaseUrl, temporalAddress } from '../cli/context';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
-import { createConnectorMetrics, startMetricsServer, temporalRuntimeMetrics } from '../lib/metrics';
+import { serveConnectorMetrics, temporalRuntimeMetrics } from '../lib/metrics';
 import { freePort } from '../lib/temporal-cli';
 import { createConnectorWorker } from './worker';
 
@@ -15,18 +15,20 @@ export async function runWorkerProcess(): Promise<void> {
   const runtimeMetrics = temporalRuntimeMetrics(await freePort());
   Runtime.install({ shutdownSignals: [], telemetryOptions: runtimeMetrics.telemetryOptions });
   const db = createDb(databaseUrl(config), { max: 20 });
-  const metrics = createConnectorMetrics({ db });
-  const metricsServer = await startMetricsServer({
-    registry: metrics.registry,
-    port: config.CONNECTOR_METRICS_PORT,
-    host: process.env.CONNECTOR_METRICS_HOST ?? '127.0.0.1',
+  const { metrics, server: metricsServer } = await serveConnectorMetrics({
+    config,
+    db,
     runtimeMetricsUrl: runtimeMetrics.url,
     logger,
+  }).catch(async (err) => {
+    await db.destroy();
+    throw err;
   });
   const connector = await createConnectorWorker({
     config,
     db,
     temporalAddress: temporalAddress(config),
+    rateSpeedup: config.SPAPI_RATE_SPEEDUP,
     metrics,
   }).catch(async (err) => {
     await metricsServer.close(); // an open server would keep the failed process alive

@@ -76,7 +76,7 @@ export function register(program: Command): void {
           port: opts.port !== undefined ? port(opts.port) : ctx.config.CONNECTOR_CODEC_PORT,
           host: opts.host,
           origins: opts.origin ?? DEFAULT_UI_ORIGINS,
-          token: opts.token ?? process.env.CONNECTOR_CODEC_TOKEN,
+          token: opts.token ?? ctx.config.CONNECTOR_CODEC_TOKEN,
           logger: logger.child({ component: 'codec-server' }),
         });
         print(

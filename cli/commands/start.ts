@@ -8,7 +8,8 @@ import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { UserError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { useDemoSecretKey } from '../../lib/secrets';
-import { resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
+import { serveConnectorMetrics, temporalRuntimeMetrics } from '../../lib/metrics';
+import { freePort, resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
 import { codecFromEnv } from '../../lib/payload-codec';
 import { startCodecServer } from '../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
@@ -34,7 +35,13 @@ export function register(program: Command): void {
       };
       // The console is the demo's summary: SDK and JSON logs only from warnings up, unless LOG_LEVEL asks for more.
       if (!process.env.LOG_LEVEL) logger.level = 'warn';
-      Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(process.env.LOG_LEVEL ? 'INFO' : 'WARN') });
+      // Temporal's own metrics on an internal port: /metrics (CONNECTOR_METRICS_PORT) serves them after ours.
+      const runtimeMetrics = temporalRuntimeMetrics(await freePort());
+      Runtime.install({
+        shutdownSignals: [],
+        logger: new DefaultLogger(process.env.LOG_LEVEL ? 'INFO' : 'WARN'),
+        telemetryOptions: runtimeMetrics.telemetryOptions,
+      });
       let stopping = false;
       const onSignal = () => {
         if (stopping) return;
@@ -45,7 +52,7 @@ export function register(program: Command): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        await startEverything(config, opts, stops);
+        await startEverything(config, { ...opts, runtimeMetricsUrl: runtimeMetrics.url }, stops);
       } catch (err) {
         await stopAll();
         throw err;
@@ -56,7 +63,7 @@ export function register(program: Command): void {
 
 async function startEverything(
   config: Config,
-  opts: { orders: string; ui: boolean },
+  opts: { orders: string; ui: boolean; runtimeMetricsUrl: string },
   stops: Array<() => Promise<void>>,
 ) {
   const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -64,7 +71,7 @@ async function startEverything(
 
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres(config.dataDir, Number(process.env.CONNECTOR_PG_PORT ?? 5488));
+    const pg = await startEmbeddedPostgres(config.dataDir, config.CONNECTOR_PG_PORT);
     stops.push(pg.stop);
     databaseUrl = pg.url;
     say(`PostgreSQL (embedded)   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
@@ -109,10 +116,18 @@ async function startEverything(
   }
   say(`Temporal                ${temporalAddress}`);
   if (codecUrl) say(`Codec server            ${codecUrl} (the Temporal UI decodes payloads through it)`);
+  const { metrics, server: metricsServer } = await serveConnectorMetrics({
+    config,
+    db,
+    runtimeMetricsUrl: opts.runtimeMetricsUrl,
+    logger: logger.child({ component: 'metrics' }),
+  });
+  stops.push(metricsServer.close);
+  say(`Metrics (Prometheus)    ${metricsServer.url}`);
 
   useDemoSecretKey(config.dataDir, true);
   let sandboxUrl: string | undefined;
-  let speedup = Number(process.env.SPAPI_RATE_SPEEDUP ?? 1);
+  let speedup = config.SPAPI_RATE_SPEEDUP;
   if (await isDemoBook(db, `http://127.0.0.1:${config.SANDBOX_PORT}`)) {
     const demo = await createDemoAccounts(db, {
       port: config.SANDBOX_PORT,
@@ -127,7 +142,7 @@ async function startEverything(
   writeRuntime(config, { databaseUrl, temporalAddress, sandboxUrl, uiUrl });
   stops.push(async () => writeRuntime(config, {}));
 
-  const connector = await createConnectorWorker({ config, db, temporalAddress, rateSpeedup: speedup });
+  const connector = await createConnectorWorker({ config, db, temporalAddress, rateSpeedup: speedup, metrics });
   const running = connector.run();
   stops.push(async () => {
     connector.worker.shutdown();

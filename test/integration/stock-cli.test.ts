@@ -1,7 +1,5 @@
 import path from 'path';
-import { Command } from 'commander';
-import * as catalogCli from '../../cli/commands/catalog';
-import * as stockSyncCli from '../../cli/commands/stock-sync';
+import { runCli } from '../support/cli';
 import { eventually, Harness, startHarness } from '../support/harness';
 import { DE, delivery } from '../fixtures/stock/book';
 
@@ -27,34 +25,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** `connector <args>` in-process, with the catalog and stock sync commands. */
-async function cli(
-  ...args: string[]
-): Promise<{ stdout: string; stderr: string; error?: Error; json: any; exitCode: number }> {
-  const program = new Command('connector').option('--json').option('--verbose').exitOverride();
-  catalogCli.register(program);
-  stockSyncCli.register(program);
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => ((stderr += String(chunk)), true));
-  process.exitCode = 0;
-  const error = await program.parseAsync(args, { from: 'user' }).then(
-    () => undefined,
-    (e: Error) => e,
-  );
-  out.mockRestore();
-  err.mockRestore();
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  let json: any;
-  try {
-    json = JSON.parse(stdout);
-  } catch {
-    json = undefined;
-  }
-  return { stdout, stderr, error, json, exitCode };
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('connector products, stock, offers, sync stock', () => {
   it('imports the valid rows of a CSV and lists each bad row with its line number, exiting 1', async () => {
@@ -71,18 +42,16 @@ describe('connector products, stock, offers, sync stock', () => {
   });
 
   it('refuses stock set of an unknown SKU or a bad quantity with one clear message', async () => {
-    expect((await cli('stock', 'set', 'NOPE-1', '5')).error?.message).toBe(
+    expect((await cli('stock', 'set', 'NOPE-1', '5')).error).toBe(
       'no product with SKU NOPE-1: add it with `connector products add NOPE-1 --name ...` or import a CSV',
     );
-    expect((await cli('stock', 'set', 'MUG-001', 'five')).error?.message).toBe(
+    expect((await cli('stock', 'set', 'MUG-001', 'five')).error).toBe(
       'quantity "five" must be a whole number of 0 or more',
     );
-    expect((await cli('stock', 'set', 'MUG-001', '3', '--location', 'NOWHERE')).error?.message).toMatch(
+    expect((await cli('stock', 'set', 'MUG-001', '3', '--location', 'NOWHERE')).error).toMatch(
       /^no stock location NOWHERE: use one of .*WH/,
     );
-    expect((await cli('stock', 'drift', '--account', 'nobody')).error?.message).toMatch(
-      /--account nobody: no such account/,
-    );
+    expect((await cli('stock', 'drift', '--account', 'nobody')).error).toMatch(/--account nobody: no such account/);
   });
 
   it('as a new user: stock set, then sync stock --wait puts on hand − open reservations on the listing, and a second run sends nothing', async () => {
@@ -132,7 +101,7 @@ describe('connector products, stock, offers, sync stock', () => {
       price: '45',
       onHand: [{ location: 'WH', quantity: 42 }],
     });
-    expect((await cli('products', 'show', 'NOPE-2')).error?.message).toMatch(/^no product with SKU NOPE-2/);
+    expect((await cli('products', 'show', 'NOPE-2')).error).toMatch(/^no product with SKU NOPE-2/);
   });
 
   it('shows offers Amazon refused with its message', async () => {
@@ -144,7 +113,7 @@ describe('connector products, stock, offers, sync stock', () => {
     expect(run.json).toEqual([
       expect.objectContaining({ sellerSku: 'KETTLE-006', lastError: "The SKU 'KETTLE-006' is fulfilled by Amazon" }),
     ]);
-    expect((await cli('offers', 'list', '--channel', 'MFN')).error?.message).toBe('--channel MFN: use FBM or FBA');
+    expect((await cli('offers', 'list', '--channel', 'MFN')).error).toBe('--channel MFN: use FBM or FBA');
   });
 
   it('asks a debounced stock sync of the accounts selling a product when its stock is set', async () => {

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { accountLocations, postMove } from '../../activities/db/locations';
 import { callSpApi } from '../../activities/spapi/call';
 import { SpApiClients } from '../../activities/spapi/clients';
@@ -11,9 +12,12 @@ import { DE, FR, product } from '../fixtures/stock/book';
 const ACCOUNT = { id: 'fba-eu', sellerId: 'A3FBASELLER001', region: 'eu' as const, marketplaceIds: [DE, FR] };
 let h: Harness;
 let runs = 0;
+/** What the worker logged, one parsed JSON line each. */
+const logLines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  h = await startHarness({ accounts: [ACCOUNT] });
+  const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
+  h = await startHarness({ accounts: [ACCOUNT], logger });
 });
 afterAll(async () => h?.close());
 
@@ -100,6 +104,14 @@ describe('fbaStockSync: FBA inventory mirrored into the FBA location', () => {
 
     const result = await sync();
     expect(result).toMatchObject({ baseline: false, drifted: 2, skus: 119 });
+    // The warning leads to the run: it names the workflow, which the activity's input does not carry.
+    expect(logLines.filter((l) => l.msg === 'FBA stock differs from what our moves predicted')).toEqual([
+      expect.objectContaining({
+        account: ACCOUNT.id,
+        drifted: 2,
+        workflowId: `fba-stock-sync:${ACCOUNT.id}:test:${runs - 1}`,
+      }),
+    ]);
     const drift = await fbaDrift(db(), ACCOUNT.id);
     expect(drift.map((d) => [d.sku, d.predicted, d.amazon, d.drift])).toEqual([
       [sku(7), 5, 4, -1],

@@ -6,38 +6,61 @@ export interface CliResult {
   stderr: string;
   /** The one-line error a user would see (`connector: <message>`), if the command failed. */
   error?: string;
+  /** The error the command threw, for its type (`UserError`, `ConfigError`, ...). */
+  thrown?: Error;
+  /** The exit code the command set for a finished run (`products import` with refused rows: 1); 0 if none. */
+  exitCode: number;
   json: any;
 }
 
+/** A command still running: what it printed so far, and its result once it ends. */
+export interface CliRun {
+  /** Everything written so far (`accounts link` prints its consent URL on stderr while it waits). */
+  output(): { stdout: string; stderr: string };
+  done: Promise<CliResult>;
+}
+
 /**
- * Runs `connector <args>` in-process with the whole program (cli/main.ts), with env overrides for the run, capturing
+ * Starts `connector <args>` in-process with the whole program (cli/main.ts), with env overrides for the run, capturing
  * what it prints. Commands open and close their own database and Temporal connections, as from a shell.
  */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function startCli(args: string[], env: Record<string, string> = {}): CliRun {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
+  const savedExitCode = process.exitCode;
+  process.exitCode = 0;
   let stdout = '';
   let stderr = '';
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => ((stdout += String(chunk)), true));
   const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => ((stderr += String(chunk)), true));
-  let error: string | undefined;
-  try {
-    await buildProgram().parseAsync(args, { from: 'user' });
-  } catch (e) {
-    error = e instanceof CommanderError ? stderr.trim() || e.message : (e as Error).message;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-  let json: any;
-  try {
-    json = JSON.parse(stdout);
-  } catch {
-    json = undefined;
-  }
-  return { stdout, stderr, error, json };
+  const done = buildProgram()
+    .parseAsync(args, { from: 'user' })
+    .then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    .then((thrown): CliResult => {
+      out.mockRestore();
+      err.mockRestore();
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      const exitCode = Number(process.exitCode ?? 0);
+      process.exitCode = savedExitCode;
+      const error = thrown && (thrown instanceof CommanderError ? stderr.trim() || thrown.message : thrown.message);
+      let json: any;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      return { stdout, stderr, error, thrown, exitCode, json };
+    });
+  return { output: () => ({ stdout, stderr }), done };
+}
+
+/** Runs `connector <args>` to its end: see startCli. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(args, env).done;
 }

@@ -4,6 +4,7 @@ import { startSandbox, RunningSandbox, SandboxOptions } from '../../sandbox';
 import { SandboxAdmin } from '../../sandbox/admin-client';
 import { saveAccount } from '../../db/repositories/accounts';
 import { loadConfig } from '../../lib/config';
+import type { Logger } from '../../lib/logger';
 import { keyringFromEnv } from '../../lib/secrets';
 import { createDataConverter } from '../../lib/payload-codec';
 import { createConnectorWorker, ConnectorWorker } from '../../workers/worker';
@@ -54,6 +55,8 @@ export async function startHarness(options: {
   sandbox?: SandboxOptions;
   env?: Record<string, string>;
   piiAccess?: boolean;
+  /** The worker's logger, for tests that read its lines; the root logger otherwise. */
+  logger?: Logger;
 }): Promise<Harness> {
   installRuntime();
   process.env.CONNECTOR_SECRET_KEY = TEST_SECRET_KEY;
@@ -90,6 +93,7 @@ export async function startHarness(options: {
       taskQueue,
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
       rateSpeedup: 0,
+      logger: options.logger,
       workerOptions: { shutdownGraceTime: '1 second', shutdownForceTime: '5 seconds' },
     });
     void worker.run();
