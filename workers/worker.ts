@@ -61,7 +61,7 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
 
   const clients = new SpApiClients(deps.db, keyringFromEnv());
   const limiter = new RateLimiter(deps.db, {
-    speedup: deps.rateSpeedup ?? Number(process.env.SPAPI_RATE_SPEEDUP ?? 1),
+    speedup: deps.rateSpeedup ?? deps.config.SPAPI_RATE_SPEEDUP,
   });
   const spapi = new SpApi(clients, limiter, deps.metrics?.observeSpApi);
   const activities = {
