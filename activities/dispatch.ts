@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
@@ -39,8 +39,47 @@ export interface DispatchDeps {
   initialLookbackMs?: number;
 }
 
+interface SearchPageInput {
+  accountId: string;
+  window: OrderSyncWindow;
+  nextToken?: string;
+  collectIds?: boolean;
+}
+
+interface SearchedPage {
+  headers: OrderHeader[];
+  /** The headers the book does not hold at their update time yet: the ones to signal. */
+  fresh: OrderHeader[];
+  nextToken?: string;
+}
+
+/** What a page reports to the orderSync history: counts, the next token, and the fresh ids only if asked. */
+function pageSummary(page: SearchedPage, collectIds?: boolean) {
+  return {
+    found: page.headers.length,
+    dispatched: page.fresh.length,
+    pending: page.headers.filter((h) => h.amazonStatus.startsWith('PENDING')).length,
+    nextToken: page.nextToken,
+    orderIds: collectIds ? page.fresh.map((h) => h.amazonOrderId) : undefined,
+  };
+}
+
+/** A page's row in order_sync_pages: the orderSync run that calls the activity, and the page's number in it. */
+function pageKey(pageNo: number) {
+  const run = Context.current().info.workflowExecution;
+  if (!run)
+    throw ApplicationFailure.create({
+      type: 'InvalidInput',
+      message: 'an order page activity runs only for an orderSync workflow',
+      nonRetryable: true,
+    });
+  return { workflow_id: run.workflowId, run_id: run.runId, page_no: pageNo };
+}
+
 /** Signal-with-start of order workflows, at most this many in flight per page. */
 const DISPATCH_CONCURRENCY = 16;
+/** An order_sync_pages row this old belongs to a run that ended without dispatching it (planOrderSync sweeps it). */
+const STALE_PAGE_MS = 7 * 86_400_000;
 
 export function createDispatchActivities(deps: DispatchDeps) {
   const { db, spapi, temporal, taskQueue } = deps;
@@ -62,12 +101,103 @@ export function createDispatchActivities(deps: DispatchDeps) {
     });
   }
 
+  /** searchOrders with the window's parameters; each order's payload stored as a snapshot unless the book is up to date. */
+  async function searchPage(input: SearchPageInput): Promise<SearchedPage> {
+    const { accountId, window } = input;
+    let page: { orders: Order[]; pagination?: { nextToken?: string } };
+    try {
+      page = await spapi.call(accountId, {
+        operation: 'searchOrders',
+        endpoint: 'orders',
+        // Amazon: a page token must come with the same parameters as the first request (bar page size, includedData).
+        query: {
+          marketplaceIds: window.marketplaceIds,
+          lastUpdatedAfter: window.lastUpdatedAfter,
+          lastUpdatedBefore: window.lastUpdatedBefore,
+          includedData: ORDER_INCLUDED_DATA,
+          maxResultsPerPage: 100,
+          ...(input.nextToken ? { paginationToken: input.nextToken } : {}),
+        },
+      });
+    } catch (err) {
+      throw asActivityFailure(err);
+    }
+    const headers: OrderHeader[] = [];
+    for (const o of page.orders ?? []) {
+      try {
+        headers.push(orderHeader(o));
+      } catch (err) {
+        activityLogger(deps.logger, { account: accountId }).warn(
+          { amazonOrderId: o?.orderId, err: (err as Error).message },
+          'order without a usable header',
+        );
+        if (o?.orderId)
+          headers.push({
+            amazonOrderId: o.orderId,
+            marketplaceId: '',
+            channel: 'FBM',
+            amazonStatus: 'UNKNOWN',
+            lastUpdatedTime: new Date(0).toISOString(),
+          });
+      }
+    }
+    // Orders the book already holds at this update time need nothing: a repeated window costs one query per page.
+    const known = await db('sale_orders')
+      .where({ account_id: accountId })
+      .whereIn(
+        'amazon_order_id',
+        headers.map((h) => h.amazonOrderId),
+      )
+      .whereNotNull('amazon_updated_at')
+      .select('amazon_order_id', 'amazon_updated_at');
+    const upToDate = new Set(
+      known
+        .filter((k) =>
+          headers.some(
+            (h) =>
+              h.amazonOrderId === k.amazon_order_id &&
+              Date.parse(h.lastUpdatedTime) <= new Date(k.amazon_updated_at).getTime(),
+          ),
+        )
+        .map((k) => k.amazon_order_id as string),
+    );
+    const fresh = headers.filter((h) => !upToDate.has(h.amazonOrderId));
+    const snapshots = (page.orders ?? [])
+      .filter((o) => o?.orderId && o.lastUpdatedTime && !upToDate.has(o.orderId))
+      .map((o) => ({
+        account_id: accountId,
+        amazon_order_id: o.orderId,
+        last_updated_time: o.lastUpdatedTime,
+        payload: JSON.stringify(o),
+      }));
+    if (snapshots.length) {
+      await db.raw(
+        `? ON CONFLICT (account_id, amazon_order_id) DO UPDATE SET payload = EXCLUDED.payload, last_updated_time = EXCLUDED.last_updated_time
+         WHERE amazon_order_snapshots.last_updated_time <= EXCLUDED.last_updated_time`,
+        [db('amazon_order_snapshots').insert(snapshots)],
+      );
+    }
+    return { headers, fresh, nextToken: page.pagination?.nextToken };
+  }
+
+  /** Signal-with-start of each header, DISPATCH_CONCURRENCY at a time, heartbeating per batch. */
+  async function dispatchAll(accountId: string, headers: OrderHeader[]): Promise<void> {
+    for (let i = 0; i < headers.length; i += DISPATCH_CONCURRENCY) {
+      await Promise.all(headers.slice(i, i + DISPATCH_CONCURRENCY).map((h) => dispatch(accountId, h)));
+      Context.current().heartbeat(i);
+    }
+  }
+
   const activities = {
     /** The search window: cursor − overlap (Amazon's lastUpdatedTime can lag its write) to now − lag. */
     async planOrderSync(input: { accountId: string; since?: string; until?: string }): Promise<OrderSyncWindow> {
       const account = await db('seller_accounts').where({ id: input.accountId }).first('order_cursor', 'enabled');
       if (!account) throw asActivityFailure(new Error(`unknown account ${input.accountId}`));
       const now = Date.now();
+      // Pages a terminated or failed run never dispatched; a live run's dispatch takes seconds, or retries for hours.
+      await db('order_sync_pages')
+        .where('created_at', '<', new Date(now - STALE_PAGE_MS))
+        .delete();
       // Amazon requires *Before to be at least 2 minutes in the past, even for a backfill slice ending now.
       const latest = now - (deps.searchLagMs ?? 120_000);
       const before = input.until ? Math.min(Date.parse(input.until), latest) : latest;
@@ -84,100 +214,47 @@ export function createDispatchActivities(deps: DispatchDeps) {
     },
 
     /**
-     * One searchOrders page: store each order's payload as a snapshot (so its import needs no getOrder) and
-     * signal-with-start its workflow. Only ids and counts go back into the orderSync history.
+     * One searchOrders page, searched and dispatched in one activity: the path of orderSync histories from before
+     * 'pipelined-order-pages' (workflows/order-sync.ts), kept for them.
      */
-    async syncOrdersPage(input: {
-      accountId: string;
-      window: OrderSyncWindow;
-      nextToken?: string;
-      collectIds?: boolean;
-    }) {
-      const { accountId, window } = input;
-      let page: { orders: Order[]; pagination?: { nextToken?: string } };
-      try {
-        page = await spapi.call(accountId, {
-          operation: 'searchOrders',
-          endpoint: 'orders',
-          // Amazon: a page token must come with the same parameters as the first request (bar page size, includedData).
-          query: {
-            marketplaceIds: window.marketplaceIds,
-            lastUpdatedAfter: window.lastUpdatedAfter,
-            lastUpdatedBefore: window.lastUpdatedBefore,
-            includedData: ORDER_INCLUDED_DATA,
-            maxResultsPerPage: 100,
-            ...(input.nextToken ? { paginationToken: input.nextToken } : {}),
-          },
-        });
-      } catch (err) {
-        throw asActivityFailure(err);
+    async syncOrdersPage(input: SearchPageInput) {
+      const page = await searchPage(input);
+      await dispatchAll(input.accountId, page.fresh);
+      return pageSummary(page, input.collectIds);
+    },
+
+    /**
+     * One searchOrders page: each order's payload stored as a snapshot, the fresh headers stored for
+     * dispatchOrdersPage under (this run, pageNo). Only ids and counts go back into the orderSync history.
+     */
+    async searchOrdersPage(input: SearchPageInput & { pageNo: number }) {
+      const page = await searchPage(input);
+      if (page.fresh.length) {
+        // A retried search rewrites its page: the same token gives the same orders, at their newest update.
+        await db('order_sync_pages')
+          .insert({
+            ...pageKey(input.pageNo),
+            account_id: input.accountId,
+            headers: JSON.stringify(page.fresh),
+          })
+          .onConflict(['workflow_id', 'run_id', 'page_no'])
+          .merge(['headers']);
       }
-      const headers: OrderHeader[] = [];
-      for (const o of page.orders ?? []) {
-        try {
-          headers.push(orderHeader(o));
-        } catch (err) {
-          activityLogger(deps.logger, { account: accountId }).warn(
-            { amazonOrderId: o?.orderId, err: (err as Error).message },
-            'order without a usable header',
-          );
-          if (o?.orderId)
-            headers.push({
-              amazonOrderId: o.orderId,
-              marketplaceId: '',
-              channel: 'FBM',
-              amazonStatus: 'UNKNOWN',
-              lastUpdatedTime: new Date(0).toISOString(),
-            });
-        }
-      }
-      // Orders the book already holds at this update time need nothing: a repeated window costs one query per page.
-      const known = await db('sale_orders')
-        .where({ account_id: accountId })
-        .whereIn(
-          'amazon_order_id',
-          headers.map((h) => h.amazonOrderId),
-        )
-        .whereNotNull('amazon_updated_at')
-        .select('amazon_order_id', 'amazon_updated_at');
-      const upToDate = new Set(
-        known
-          .filter((k) =>
-            headers.some(
-              (h) =>
-                h.amazonOrderId === k.amazon_order_id &&
-                Date.parse(h.lastUpdatedTime) <= new Date(k.amazon_updated_at).getTime(),
-            ),
-          )
-          .map((k) => k.amazon_order_id as string),
-      );
-      const fresh = headers.filter((h) => !upToDate.has(h.amazonOrderId));
-      const snapshots = (page.orders ?? [])
-        .filter((o) => o?.orderId && o.lastUpdatedTime && !upToDate.has(o.orderId))
-        .map((o) => ({
-          account_id: accountId,
-          amazon_order_id: o.orderId,
-          last_updated_time: o.lastUpdatedTime,
-          payload: JSON.stringify(o),
-        }));
-      if (snapshots.length) {
-        await db.raw(
-          `? ON CONFLICT (account_id, amazon_order_id) DO UPDATE SET payload = EXCLUDED.payload, last_updated_time = EXCLUDED.last_updated_time
-           WHERE amazon_order_snapshots.last_updated_time <= EXCLUDED.last_updated_time`,
-          [db('amazon_order_snapshots').insert(snapshots)],
-        );
-      }
-      for (let i = 0; i < fresh.length; i += DISPATCH_CONCURRENCY) {
-        await Promise.all(fresh.slice(i, i + DISPATCH_CONCURRENCY).map((h) => dispatch(accountId, h)));
-        Context.current().heartbeat(i);
-      }
-      return {
-        found: headers.length,
-        dispatched: fresh.length,
-        pending: headers.filter((h) => h.amazonStatus.startsWith('PENDING')).length,
-        nextToken: page.pagination?.nextToken,
-        orderIds: input.collectIds ? fresh.map((h) => h.amazonOrderId) : undefined,
-      };
+      return pageSummary(page, input.collectIds);
+    },
+
+    /**
+     * Signal-with-start of the orders searchOrdersPage stored for (this run, pageNo), then the page row goes. No row:
+     * this is a retry of a dispatch that finished (signalling a header twice would be harmless too).
+     */
+    async dispatchOrdersPage(input: { accountId: string; pageNo: number }): Promise<{ dispatched: number }> {
+      const key = pageKey(input.pageNo);
+      const row = await db('order_sync_pages').where(key).first('headers');
+      if (!row) return { dispatched: 0 };
+      const headers = row.headers as OrderHeader[];
+      await dispatchAll(input.accountId, headers);
+      await db('order_sync_pages').where(key).delete();
+      return { dispatched: headers.length };
     },
 
     async advanceOrderCursor(input: { accountId: string; cursor: string }): Promise<void> {
@@ -219,5 +296,9 @@ export function createDispatchActivities(deps: DispatchDeps) {
     ...activities,
     syncOrdersPage: (input: Parameters<typeof activities.syncOrdersPage>[0]) =>
       heartbeating(() => activities.syncOrdersPage(input)),
+    searchOrdersPage: (input: Parameters<typeof activities.searchOrdersPage>[0]) =>
+      heartbeating(() => activities.searchOrdersPage(input)),
+    dispatchOrdersPage: (input: Parameters<typeof activities.dispatchOrdersPage>[0]) =>
+      heartbeating(() => activities.dispatchOrdersPage(input)),
   };
 }

@@ -3,6 +3,7 @@ import * as core from './migrations/20261126_001_core';
 import * as referenceData from './migrations/20261126_002_reference_data';
 import * as stock from './migrations/20261126_003_stock';
 import * as buyerCancellations from './migrations/20261126_004_buyer_cancellations';
+import * as orderSyncPages from './migrations/20261126_005_order_sync_pages';
 import * as rateBucketDeferrals from './migrations/20261126_006_rate_bucket_deferrals';
 
 export type Db = Knex;
@@ -13,6 +14,7 @@ const MIGRATIONS: Array<[string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   ['20261126_002_reference_data', referenceData],
   ['20261126_003_stock', stock],
   ['20261126_004_buyer_cancellations', buyerCancellations],
+  ['20261126_005_order_sync_pages', orderSyncPages],
   ['20261126_006_rate_bucket_deferrals', rateBucketDeferrals],
 ];
 

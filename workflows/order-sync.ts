@@ -1,5 +1,5 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type { createDispatchActivities } from '../activities/dispatch';
+import { patched, proxyActivities } from '@temporalio/workflow';
+import type { createDispatchActivities, OrderSyncWindow } from '../activities/dispatch';
 import { ORDER_PAGING_ACTIVITY_OPTIONS, ORDER_ACTIVITY_OPTIONS } from './retry-policies';
 
 export interface OrderSyncInput {
@@ -24,6 +24,11 @@ export interface OrderSyncResult {
   orderIds?: string[];
 }
 
+type PageSummary = Pick<OrderSyncResult, 'found' | 'dispatched' | 'pending' | 'orderIds'>;
+
+/** Pages whose orders are being signalled while the next page is searched: bounds the signal-with-starts in flight. */
+const PAGE_DISPATCHES_IN_FLIGHT = 2;
+
 const plan = proxyActivities<ReturnType<typeof createDispatchActivities>>(ORDER_ACTIVITY_OPTIONS);
 const paging = proxyActivities<ReturnType<typeof createDispatchActivities>>(ORDER_PAGING_ACTIVITY_OPTIONS);
 
@@ -39,6 +44,52 @@ export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult>
     ...(input.collectIds ? { orderIds: [] } : {}),
   };
   if (window.marketplaceIds.length === 0) return result;
+  if (patched('pipelined-order-pages')) await pipelinedPages(input, window, result);
+  else await pageByPage(input, window, result);
+  if (input.advanceCursor !== false)
+    await plan.advanceOrderCursor({ accountId: input.accountId, cursor: window.lastUpdatedBefore });
+  return result;
+}
+
+function count(result: OrderSyncResult, page: PageSummary): void {
+  result.pages++;
+  result.found += page.found;
+  result.dispatched += page.dispatched;
+  result.pending += page.pending;
+  if (page.orderIds) result.orderIds!.push(...page.orderIds);
+}
+
+/**
+ * Page N+1 is searched (waiting in the rate limiter for its token) while page N's orders are signalled: the engine's
+ * signal-with-starts stay out of the searchOrders pace. Headers pass between the two activities in PostgreSQL.
+ */
+async function pipelinedPages(input: OrderSyncInput, window: OrderSyncWindow, result: OrderSyncResult): Promise<void> {
+  const dispatching: Array<Promise<unknown>> = [];
+  let nextToken: string | undefined;
+  let pageNo = 0;
+  do {
+    const page = await paging.searchOrdersPage({
+      accountId: input.accountId,
+      window,
+      nextToken,
+      pageNo,
+      collectIds: input.collectIds,
+    });
+    count(result, page);
+    if (page.dispatched > 0) {
+      if (dispatching.length >= PAGE_DISPATCHES_IN_FLIGHT) await dispatching.shift();
+      const dispatched = paging.dispatchOrdersPage({ accountId: input.accountId, pageNo });
+      dispatched.catch(() => undefined); // awaited below; until then a failure must not count as unhandled
+      dispatching.push(dispatched);
+    }
+    nextToken = page.nextToken;
+    pageNo++;
+  } while (nextToken);
+  for (const dispatched of dispatching) await dispatched;
+}
+
+/** Before 'pipelined-order-pages': one activity per page searched and dispatched it, the next page waited for both. */
+async function pageByPage(input: OrderSyncInput, window: OrderSyncWindow, result: OrderSyncResult): Promise<void> {
   let nextToken: string | undefined;
   do {
     const page = await paging.syncOrdersPage({
@@ -47,14 +98,7 @@ export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult>
       nextToken,
       collectIds: input.collectIds,
     });
-    result.pages++;
-    result.found += page.found;
-    result.dispatched += page.dispatched;
-    result.pending += page.pending;
-    if (page.orderIds) result.orderIds!.push(...page.orderIds);
+    count(result, page);
     nextToken = page.nextToken;
   } while (nextToken);
-  if (input.advanceCursor !== false)
-    await plan.advanceOrderCursor({ accountId: input.accountId, cursor: window.lastUpdatedBefore });
-  return result;
 }

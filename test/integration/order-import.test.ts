@@ -8,9 +8,11 @@ import { fixture, minutesAgo, recentOrder as recent, US } from '../support/order
 describe('order import: one Amazon order becomes one sales order through its own workflow', () => {
   let h: Harness;
   const account = { id: 'us-shop', sellerId: 'A2SLICE0SELLER', region: 'na' as const, marketplaceIds: [US] };
+  /** Its own seller, so its 250 generated orders stay out of the other tests' windows. */
+  const paged = { id: 'us-paged', sellerId: 'A2PAGED0SELLER', region: 'na' as const, marketplaceIds: [US] };
 
   beforeAll(async () => {
-    h = await startHarness({ accounts: [account] });
+    h = await startHarness({ accounts: [account, paged] });
   });
   afterAll(async () => h?.close());
 
@@ -156,4 +158,53 @@ describe('order import: one Amazon order becomes one sales order through its own
       buyerCancellationReason: 'Ordered by mistake',
     });
   });
+
+  it('searches the next page while the orders of the previous one are signalled, each order exactly once', async () => {
+    const { orderIds } = await h.admin.generateOrders(paged.sellerId, { count: 250, seed: 9, marketplaceIds: [US] });
+    const workflowId = `sync-paged-${Date.now()}`;
+    const result = (await h.client.workflow.execute('orderSync', {
+      taskQueue: h.taskQueue,
+      workflowId,
+      args: [{ accountId: paged.id, since: minutesAgo(72 * 60), collectIds: true }],
+    })) as OrderSyncResult;
+    expect(result).toMatchObject({ pages: 3, found: 250, dispatched: 250 });
+    expect([...result.orderIds!].sort()).toEqual([...orderIds].sort());
+
+    const { events } = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const at = (e: any) => Number(e.eventTime.seconds) * 1000 + e.eventTime.nanos / 1e6;
+    const scheduled = (type: string) =>
+      events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).map((e) => e.eventId!);
+    const event = (scheduledId: unknown, kind: 'Started' | 'Completed') =>
+      events!.find(
+        (e: any) => String(e[`activityTask${kind}EventAttributes`]?.scheduledEventId) === String(scheduledId),
+      );
+    const searches = scheduled('searchOrdersPage');
+    const dispatches = scheduled('dispatchOrdersPage');
+    expect([searches.length, dispatches.length]).toEqual([3, 3]);
+    for (let page = 0; page < 2; page++) {
+      const nextSearch = event(searches[page + 1], 'Started')!;
+      const dispatched = event(dispatches[page], 'Completed')!;
+      // The next search was asked for, and running, before this page's signal-with-starts were done.
+      expect(Number(searches[page + 1])).toBeLessThan(Number(dispatched.eventId));
+      expect(at(nextSearch)).toBeLessThan(at(dispatched));
+    }
+    expect(await h.testDb.db('order_sync_pages').where({ workflow_id: workflowId }).count({ n: '*' })).toEqual([
+      { n: '0' },
+    ]);
+
+    const amazonUpdates: number[] = [];
+    for (let i = 0; i < orderIds.length; i += 25) {
+      const histories = await Promise.all(
+        orderIds
+          .slice(i, i + 25)
+          .map((id) => h.client.workflow.getHandle(orderWorkflowId(paged.id, id)).fetchHistory()),
+      );
+      for (const history of histories)
+        amazonUpdates.push(
+          history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'amazonUpdate')
+            .length,
+        );
+    }
+    expect(amazonUpdates).toEqual(orderIds.map(() => 1));
+  }, 120_000);
 });
