@@ -3,7 +3,8 @@
  * (target ≤ 400 MB) and the Temporal dev server's, sampled every second during the import and after it settles.
  *   npm run bench -- memory [--quick] [--orders N] [--cache N]
  * The worker runs in its own process (with --compiled: dist/, as `connector worker` runs, no TypeScript compiler in
- * memory); limits off. Prints a table and `RESULT memory <worker RSS MB settled> <dev server RSS MB settled>`.
+ * memory) with the Dockerfile's MALLOC_ARENA_MAX and NODE_OPTIONS; limits off. Prints a table and
+ * `RESULT memory <worker RSS MB settled> <dev server RSS MB settled>`.
  */
 import fs from 'fs';
 import os from 'os';
@@ -34,10 +35,20 @@ import {
 
 const QUEUE = 'bench-memory';
 
+/** The memory settings the production image runs the worker with: the Dockerfile's MALLOC_ARENA_MAX and NODE_OPTIONS. */
+function dockerfileEnv(): Record<string, string> {
+  const dockerfile = fs.readFileSync(path.join(__dirname, '..', 'Dockerfile'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const [, name, value] of dockerfile.matchAll(/^ENV (MALLOC_ARENA_MAX|NODE_OPTIONS)=(.*)$/gm))
+    env[name] = value.replace(/^"(.*)"$/, '$1');
+  return env;
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const n = Number(option('--orders') ?? (quick ? 2000 : 10_000));
   const cache = option('--cache');
+  const workerEnv: Record<string, string> = JSON.parse(option('--worker-env') ?? JSON.stringify(dockerfileEnv()));
   process.env.CONNECTOR_SECRET_KEY ??= '5b'.repeat(32);
   Runtime.install({ shutdownSignals: [] });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-memory-'));
@@ -59,9 +70,8 @@ async function main(): Promise<void> {
         secretKey: process.env.CONNECTOR_SECRET_KEY!,
         bundlePath: await writeWorkflowBundle(path.join(runDir, 'bundle.js')),
         workerOptions,
-        // As the Dockerfile runs it (glibc's per-thread malloc arenas cost ~100 MB of RSS at peak with the Temporal
-        // core's threads); --worker-env '{}' to compare without.
-        extraEnv: JSON.parse(option('--worker-env') ?? '{"MALLOC_ARENA_MAX":"2"}'),
+        // As the Dockerfile runs it (malloc arenas, V8 heap limits); --worker-env '{}' to compare without.
+        extraEnv: workerEnv,
         compiled: process.argv.includes('--compiled'),
       },
       path.join(runDir, 'worker.log'),
@@ -126,7 +136,7 @@ async function main(): Promise<void> {
     const cacheSize = cache ?? WORKER_DEFAULTS.maxCachedWorkflows;
     const title =
       `memory: ${open} open order workflows, ${waiting} of them waiting for their shipment, imported in ${seconds(importMs)} s; ` +
-      `worker ${process.argv.includes('--compiled') ? 'dist/' : 'ts-node'}, maxCachedWorkflows ${cacheSize}, env ${option('--worker-env') ?? '{"MALLOC_ARENA_MAX":"2"}'} (${machine()})`;
+      `worker ${process.argv.includes('--compiled') ? 'dist/' : 'ts-node'}, maxCachedWorkflows ${cacheSize}, env ${JSON.stringify(workerEnv)} (${machine()})`;
     process.stdout.write(`\n${formatTable(title, rows)}`);
     if (heap)
       process.stdout.write(

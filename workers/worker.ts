@@ -41,7 +41,8 @@ export interface ConnectorWorker {
 /**
  * Sized for 2 cores (bench/engine.ts, bench/memory.ts, docs/benchmarks.md): a workflow task holds its slot through the
  * server round trip, so 16 slots, not 4 (4 capped a trivial workflow at ~18/s); activity slots for what waits on Amazon and PostgreSQL; a sticky cache of 400 workflows: an open
- * order is touched a few times in its life, and a cache of 1,000 cost ~90 MB of RSS for no measured throughput.
+ * order is touched a few times in its life, and a cache of 1,000 cost ~90 MB of RSS for no measured throughput. Most of
+ * the worker's RSS is V8 heap slack, bounded by the Dockerfile's NODE_OPTIONS, not by this cache (400 → 100 saved ~30 MB).
  */
 export const WORKER_DEFAULTS: Partial<WorkerOptions> = {
   maxConcurrentWorkflowTaskExecutions: 16,
