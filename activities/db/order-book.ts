@@ -83,6 +83,8 @@ export interface BookResult {
   orderId: number;
   outcome: 'imported' | 'updated' | 'unchanged';
   state: string;
+  /** The order's state before this write (null: not in the book). */
+  previousState: string | null;
 }
 
 /**
@@ -179,7 +181,7 @@ export async function writeOrder(
           new Date(existing.amazon_updated_at).getTime() === Date.parse(mapped.lastUpdatedTime)
         ? 'unchanged'
         : 'updated';
-  return { orderId, outcome, state };
+  return { orderId, outcome, state, previousState: existing?.state ?? null };
 }
 
 async function applyFulfillment(
