@@ -5,6 +5,7 @@ import type { OrderState, ShipmentSignal } from '../workflows/order-types';
 import { isPending } from '../workflows/order-types';
 import { activityAttempt, heartbeating } from './heartbeat';
 import { writeOrder } from './db/order-book';
+import { createSystemProductCache } from './db/order-products';
 import { markAttention, orderSummary, purgePii } from './db/order-queries';
 import { confirmPackages, recordPackage } from './db/shipments';
 import { createStockSyncRequester } from './stock-requests';
@@ -70,9 +71,26 @@ function changesStock(summary: OrderSummary, previousState: string | null): bool
   );
 }
 
+/** How long a worker keeps a marketplace row: `marketplaces add` may correct one (an unknown id is never kept). */
+export const MARKETPLACE_CACHE_MS = 60_000;
+
+function createMarketplaceCache(db: Db): (id: string) => Promise<Record<string, any> | undefined> {
+  const rows = new Map<string, { row: Record<string, any>; until: number }>();
+  return async (id) => {
+    const cached = rows.get(id);
+    if (cached && cached.until > Date.now()) return cached.row;
+    const row = await db('marketplaces').where({ id }).first();
+    if (row) rows.set(id, { row, until: Date.now() + MARKETPLACE_CACHE_MS });
+    else rows.delete(id);
+    return row;
+  };
+}
+
 export function createOrderActivities(deps: OrderActivityDeps) {
   const { db, spapi, logger } = deps;
   const requestStockSync = createStockSyncRequester({ temporal: deps.temporal, taskQueue: deps.taskQueue });
+  const systemProducts = createSystemProductCache();
+  const marketplaces = createMarketplaceCache(db);
   const summarize = async (accountId: string, amazonOrderId: string, outcome: OrderSummary['outcome']) => ({
     ...(await orderSummary(db, accountId, amazonOrderId, outcome, deps.piiRetentionMs)),
     shipRiskMarginMs: deps.shipRiskMarginMs,
@@ -120,7 +138,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       if (isPending(status)) return { ...(await summarize(accountId, amazonOrderId, 'pending')), amazonStatus: status };
 
       const marketplaceId = order.salesChannel?.marketplaceId ?? '';
-      const marketplace = marketplaceId ? await db('marketplaces').where({ id: marketplaceId }).first() : undefined;
+      const marketplace = marketplaceId ? await marketplaces(marketplaceId) : undefined;
       if (!marketplace) {
         // No id at all is a malformed payload, not a marketplace to add.
         const reason = marketplaceId
@@ -151,7 +169,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         return summarize(accountId, amazonOrderId, 'needs_attention');
       }
       const result = await db.transaction(async (trx) => {
-        const written = await writeOrder(trx, accountId, mapped, input.workflowId);
+        const written = await writeOrder(trx, accountId, mapped, input.workflowId, await systemProducts(trx));
         // Consumed: a newer snapshot (written meanwhile by orderSync) is kept for the next update.
         await trx('amazon_order_snapshots')
           .where({ account_id: accountId, amazon_order_id: amazonOrderId })
