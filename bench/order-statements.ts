@@ -49,32 +49,41 @@ async function main(): Promise<void> {
       if (process.env.SHOW_SQL) process.stdout.write(`${q.sql.slice(0, 150)}\n`);
     });
     const rows: Row[] = [];
+    const importOnce = async (order: any, amazonOrderId: string, updated: string) => {
+      const payload = { ...order, orderId: amazonOrderId, lastUpdatedTime: updated };
+      await db('amazon_order_snapshots')
+        .insert({ account_id: ACCOUNT, amazon_order_id: amazonOrderId, last_updated_time: updated, payload })
+        .onConflict(['account_id', 'amazon_order_id'])
+        .merge();
+      statements = 0;
+      const summary = await activities.importOrder({
+        accountId: ACCOUNT,
+        amazonOrderId,
+        lastUpdatedTime: updated,
+        workflowId: `order-${amazonOrderId}`,
+      });
+      return `${statements} (${summary.outcome}, ${summary.state})`;
+    };
     for (const [i, c] of CASES.entries()) {
       const order = JSON.parse(fs.readFileSync(path.join(__dirname, '../test/fixtures/orders', c.fixture), 'utf8'));
       const amazonOrderId = `900-0000000-000000${i}`;
-      const counts: string[] = [];
-      // First import, then the same order updated (a re-import of every line), then a second system product lookup.
-      for (const [step, updated] of ['2026-11-26T10:00:00Z', '2026-11-26T11:00:00Z'].entries()) {
-        const payload = { ...order, orderId: amazonOrderId, lastUpdatedTime: updated };
-        await db('amazon_order_snapshots')
-          .insert({ account_id: ACCOUNT, amazon_order_id: amazonOrderId, last_updated_time: updated, payload })
-          .onConflict(['account_id', 'amazon_order_id'])
-          .merge();
-        statements = 0;
-        const summary = await activities.importOrder({
-          accountId: ACCOUNT,
-          amazonOrderId,
-          lastUpdatedTime: updated,
-          workflowId: `order-${amazonOrderId}`,
-        });
-        counts.push(`${statements} (${summary.outcome}${step === 0 ? `, ${summary.state}` : ''})`);
-      }
+      // The first order of its kind (what a worker reads once is read here), the same order updated (every line
+      // again), then another new order of the same content: a worker's steady state.
+      const first = await importOnce(order, amazonOrderId, '2026-11-26T10:00:00Z');
+      const again = await importOnce(order, amazonOrderId, '2026-11-26T11:00:00Z');
+      const next = await importOnce(order, `901-0000000-000000${i}`, '2026-11-26T10:00:00Z');
       const lines = await db('sale_order_lines')
         .join('sale_orders', 'sale_orders.id', 'sale_order_lines.order_id')
         .where('sale_orders.amazon_order_id', amazonOrderId)
         .count({ n: '*' })
         .first();
-      rows.push({ order: c.name, lines: String(lines?.n), 'first import': counts[0], 're-import': counts[1] });
+      rows.push({
+        order: c.name,
+        lines: String(lines?.n),
+        'first import': first,
+        're-import': again,
+        'next order': next,
+      });
     }
     process.stdout.write(`\n${formatTable('SQL statements per importOrder (BEGIN and COMMIT included)', rows)}`);
   } finally {
