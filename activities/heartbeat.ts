@@ -21,3 +21,12 @@ export async function heartbeating<T>(work: () => Promise<T>, everyMs = 3000): P
     clearInterval(timer);
   }
 }
+
+/** The activity's attempt number (1 for the first), or 1 outside an activity (a test calling the function directly). */
+export function activityAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}

@@ -1,11 +1,14 @@
+import type { Client } from '@temporalio/client';
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
 import type { OrderState, ShipmentSignal } from '../workflows/order-types';
 import { isPending } from '../workflows/order-types';
-import { heartbeating } from './heartbeat';
+import { activityAttempt, heartbeating } from './heartbeat';
 import { writeOrder } from './db/order-book';
+import { createSystemProductCache } from './db/order-products';
 import { markAttention, orderSummary, purgePii } from './db/order-queries';
 import { confirmPackages, recordPackage } from './db/shipments';
+import { createStockSyncRequester } from './stock-requests';
 import { asActivityFailure, SpApi } from './spapi/gateway';
 import { AmazonAuthFailed, AmazonRejected } from './spapi/errors';
 import { mapOrder, OrderMappingError } from './spapi/order-mapping';
@@ -49,10 +52,45 @@ export interface OrderActivityDeps {
   /** How long before Amazon's latest ship date an open FBM order counts as at risk. */
   shipRiskMarginMs: number;
   onImported?: (summary: { channel: string | null; marketplaceId: string; outcome: string }) => void;
+  /** For the debounced stock sync an import asks for (activities/stock-requests.ts). */
+  temporal: Client;
+  taskQueue: string;
+}
+
+/**
+ * A new FBM delivery reserves stock, a cancelled one releases it: Amazon's quantities follow. A retried import asks
+ * whatever its outcome: the attempt before may have committed the import (its outcome now reads 'unchanged') and failed
+ * to ask; a spare request of the same window is refused as a duplicate.
+ */
+function changesStock(summary: OrderSummary, previousState: string | null): boolean {
+  if (summary.channel !== 'FBM') return false;
+  return (
+    activityAttempt() > 1 ||
+    summary.outcome === 'imported' ||
+    (summary.state === 'cancelled' && previousState !== 'cancelled')
+  );
+}
+
+/** How long a worker keeps a marketplace row: `marketplaces add` may correct one (an unknown id is never kept). */
+export const MARKETPLACE_CACHE_MS = 60_000;
+
+function createMarketplaceCache(db: Db): (id: string) => Promise<Record<string, any> | undefined> {
+  const rows = new Map<string, { row: Record<string, any>; until: number }>();
+  return async (id) => {
+    const cached = rows.get(id);
+    if (cached && cached.until > Date.now()) return cached.row;
+    const row = await db('marketplaces').where({ id }).first();
+    if (row) rows.set(id, { row, until: Date.now() + MARKETPLACE_CACHE_MS });
+    else rows.delete(id);
+    return row;
+  };
 }
 
 export function createOrderActivities(deps: OrderActivityDeps) {
   const { db, spapi, logger } = deps;
+  const requestStockSync = createStockSyncRequester({ temporal: deps.temporal, taskQueue: deps.taskQueue });
+  const systemProducts = createSystemProductCache();
+  const marketplaces = createMarketplaceCache(db);
   const summarize = async (accountId: string, amazonOrderId: string, outcome: OrderSummary['outcome']) => ({
     ...(await orderSummary(db, accountId, amazonOrderId, outcome, deps.piiRetentionMs)),
     shipRiskMarginMs: deps.shipRiskMarginMs,
@@ -81,6 +119,8 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       amazonOrderId: string;
       lastUpdatedTime: string;
       workflowId: string;
+      /** Set by order workflows since `import-requests-stock-sync`: ask for the stock sync if the import changes stock. */
+      requestStockSync?: boolean;
     }): Promise<OrderSummary> {
       const { accountId, amazonOrderId } = input;
       const log = logger.child({ account: accountId, amazonOrderId, workflowId: input.workflowId });
@@ -98,7 +138,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       if (isPending(status)) return { ...(await summarize(accountId, amazonOrderId, 'pending')), amazonStatus: status };
 
       const marketplaceId = order.salesChannel?.marketplaceId ?? '';
-      const marketplace = marketplaceId ? await db('marketplaces').where({ id: marketplaceId }).first() : undefined;
+      const marketplace = marketplaceId ? await marketplaces(marketplaceId) : undefined;
       if (!marketplace) {
         // No id at all is a malformed payload, not a marketplace to add.
         const reason = marketplaceId
@@ -129,7 +169,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         return summarize(accountId, amazonOrderId, 'needs_attention');
       }
       const result = await db.transaction(async (trx) => {
-        const written = await writeOrder(trx, accountId, mapped, input.workflowId);
+        const written = await writeOrder(trx, accountId, mapped, input.workflowId, await systemProducts(trx));
         // Consumed: a newer snapshot (written meanwhile by orderSync) is kept for the next update.
         await trx('amazon_order_snapshots')
           .where({ account_id: accountId, amazon_order_id: amazonOrderId })
@@ -139,7 +179,10 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       });
       deps.onImported?.({ channel: mapped.channel, marketplaceId, outcome: result.outcome });
       log.info({ outcome: result.outcome, state: result.state, channel: mapped.channel }, 'order reconciled');
-      return summarize(accountId, amazonOrderId, result.outcome);
+      const summary = await summarize(accountId, amazonOrderId, result.outcome);
+      // After the commit: the stock sync must see this order's delivery.
+      if (input.requestStockSync && changesStock(summary, result.previousState)) await requestStockSync(accountId);
+      return summary;
     },
 
     async markNeedsAttention(input: { accountId: string; amazonOrderId: string; reason: string }): Promise<void> {

@@ -47,15 +47,29 @@ export async function accountsSelling(db: import('knex').Knex, productIds: numbe
   return (await q).map((r) => r.account_id as string);
 }
 
-/** The activity, for workflows that change stock (an order's delivery created or cancelled). */
+/**
+ * requestStockSync for one worker process, remembering per account the last window it was requested for: the window's
+ * run exists from the first request on (started or refused as a duplicate), so later changes of the window need no RPC.
+ */
+export function createStockSyncRequester(deps: { temporal: Client; taskQueue: string; windowMs?: number }) {
+  const windowMs = deps.windowMs ?? STOCK_CHANGE_WINDOW_MS;
+  const requested = new Map<string, string>(); // account → workflow id of the last window requested
+  return async (accountId: string): Promise<{ workflowId: string; started: boolean }> => {
+    const now = Date.now();
+    const workflowId = stockChangeWorkflowId(accountId, now, windowMs);
+    if (requested.get(accountId) === workflowId) return { workflowId, started: false };
+    const result = await requestStockSync(deps.temporal, { accountId, taskQueue: deps.taskQueue, windowMs, now });
+    requested.set(accountId, result.workflowId);
+    return result;
+  };
+}
+
+/** The activity, for order workflows whose history predates `import-requests-stock-sync` (the import asks since). */
 export function createStockRequestActivities(deps: { temporal: Client; taskQueue: string; windowMs?: number }) {
+  const request = createStockSyncRequester(deps);
   return {
     async requestStockSync(input: { accountId: string }): Promise<{ workflowId: string; started: boolean }> {
-      return requestStockSync(deps.temporal, {
-        accountId: input.accountId,
-        taskQueue: deps.taskQueue,
-        windowMs: deps.windowMs,
-      });
+      return request(input.accountId);
     },
   };
 }

@@ -73,6 +73,8 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
       piiRetentionMs: deps.config.PII_RETENTION,
       shipRiskMarginMs: deps.config.SHIP_RISK_MARGIN,
       onImported: deps.metrics?.onImported,
+      temporal: client,
+      taskQueue,
     }),
     ...createDispatchActivities({
       db: deps.db,

@@ -3,6 +3,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -99,6 +100,21 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     setOrderState(summary.state);
   };
 
+  /** Reconciles the book with the latest header; `requestStockSync` lets the import ask for the stock sync. */
+  const importLatest = async (requestStockSync: boolean): Promise<OrderSummary> => {
+    const target = latest.lastUpdatedTime;
+    const imported = await amazon.importOrder({
+      accountId,
+      amazonOrderId: latest.amazonOrderId,
+      lastUpdatedTime: target,
+      workflowId,
+      ...(requestStockSync ? { requestStockSync } : {}),
+    });
+    reconciled = target;
+    applySummary(imported);
+    return imported;
+  };
+
   let summary: OrderSummary | undefined;
   let shipBy: 'ship_risk' | 'late' | undefined;
   for (;;) {
@@ -115,19 +131,14 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
       }
       retryRequested = false;
       state.phase = 'importing';
-      const target = latest.lastUpdatedTime;
       const before = summary?.state;
-      summary = await amazon.importOrder({
-        accountId,
-        amazonOrderId: latest.amazonOrderId,
-        lastUpdatedTime: target,
-        workflowId,
-      });
-      reconciled = target;
-      applySummary(summary);
+      // Since this patch the import asks for the stock sync itself: one activity task less per order.
+      const importRequestsStockSync = patched('import-requests-stock-sync');
+      summary = await importLatest(importRequestsStockSync);
       if (summary.outcome === 'pending') continue;
       // A new FBM delivery reserves stock, a cancelled one releases it: Amazon's quantities follow (debounced).
       if (
+        !importRequestsStockSync &&
         summary.channel === 'FBM' &&
         (summary.outcome === 'imported' || (summary.state === 'cancelled' && before !== 'cancelled'))
       ) {
@@ -212,17 +223,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
             : 'nothing is left to ship on this order',
       });
     }
-    if (hasNewUpdate()) {
-      const target = latest.lastUpdatedTime;
-      summary = await amazon.importOrder({
-        accountId,
-        amazonOrderId: latest.amazonOrderId,
-        lastUpdatedTime: target,
-        workflowId,
-      });
-      reconciled = target;
-      applySummary(summary);
-    }
+    if (hasNewUpdate()) summary = await importLatest(false);
   }
   await db.purgeOrderPii({ accountId, amazonOrderId: latest.amazonOrderId });
   state.phase = 'done';

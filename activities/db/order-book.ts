@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { MappedOrder } from '../spapi/order-mapping';
-import { accountLocations, postMove } from './locations';
+import { accountLocations, postMoves } from './locations';
+import { resolveProducts, SystemProductIds } from './order-products';
 
 export const RETURN_EXPECTED = 'shipped before Amazon cancelled: expect a return';
 
@@ -45,31 +46,6 @@ async function upsertCustomer(trx: Knex, accountId: string, mapped: MappedOrder,
   return { partnerId: contact.id as number, addressId };
 }
 
-/** Offer (account, marketplace, SKU) → product; else the product with that SKU; else "Amazon Sale", re-linked later. */
-export async function resolveProduct(
-  trx: Knex,
-  accountId: string,
-  marketplaceId: string,
-  sku: string,
-  channel: string,
-): Promise<number> {
-  const bySku = await trx('products').where({ sku }).first('id');
-  const fallback = await trx('products').where({ system_key: 'amazon_sale' }).first('id');
-  const productId = (bySku?.id ?? fallback.id) as number;
-  await trx('offers')
-    .insert({ account_id: accountId, marketplace_id: marketplaceId, seller_sku: sku, product_id: productId, channel })
-    .onConflict(['account_id', 'marketplace_id', 'seller_sku'])
-    .ignore();
-  const offer = await trx('offers')
-    .where({ account_id: accountId, marketplace_id: marketplaceId, seller_sku: sku })
-    .first('id', 'product_id');
-  if (bySku && offer.product_id === fallback.id) {
-    await trx('offers').where({ id: offer.id }).update({ product_id: bySku.id, updated_at: trx.fn.now() });
-    return bySku.id;
-  }
-  return offer.product_id;
-}
-
 /** Whether the buyer asked Amazon to cancel this item (shown to the warehouse in `orders show`). */
 function buyerCancellation(mapped: MappedOrder, line: MappedOrder['lines'][number]) {
   const request =
@@ -83,6 +59,8 @@ export interface BookResult {
   orderId: number;
   outcome: 'imported' | 'updated' | 'unchanged';
   state: string;
+  /** The order's state before this write (null: not in the book). */
+  previousState: string | null;
 }
 
 /**
@@ -94,6 +72,7 @@ export async function writeOrder(
   accountId: string,
   mapped: MappedOrder,
   workflowId: string,
+  systemProducts: SystemProductIds,
 ): Promise<BookResult> {
   const existing = await trx('sale_orders')
     .where({ account_id: accountId, amazon_order_id: mapped.amazonOrderId })
@@ -132,46 +111,15 @@ export async function writeOrder(
     .returning(['id']);
   const orderId = row.id as number;
 
-  const lineIds = new Map<string, number>();
-  for (const [index, line] of mapped.lines.entries()) {
-    const productId =
-      line.kind === 'product' && line.sku
-        ? await resolveProduct(trx, accountId, mapped.marketplaceId, line.sku, mapped.channel)
-        : line.kind === 'shipping'
-          ? (await trx('products').where({ system_key: 'amazon_shipping' }).first('id')).id
-          : null;
-    const values = {
-      order_id: orderId,
-      line_key: line.lineKey,
-      sequence: index + 1,
-      kind: line.kind,
-      amazon_order_item_id: line.amazonOrderItemId,
-      sku: line.sku,
-      product_id: productId,
-      name: line.name,
-      quantity: line.quantity,
-      unit_price: line.unitPrice,
-      discount: line.discount,
-      tax: line.tax,
-      subtotal: line.subtotal,
-      note: purged && line.kind === 'note' ? null : line.note,
-      ...buyerCancellation(mapped, line),
-    };
-    const [saved] = await trx('sale_order_lines')
-      .insert(values)
-      .onConflict(['order_id', 'line_key'])
-      .merge(values)
-      .returning('id');
-    lineIds.set(line.lineKey, saved.id);
-  }
+  const lines = await upsertLines(trx, accountId, orderId, mapped, purged, systemProducts);
   // Lines Amazon no longer reports (and no delivery references) go; referenced ones stay for the warehouse's record.
   await trx('sale_order_lines')
     .where({ order_id: orderId })
-    .whereNotIn('line_key', [...lineIds.keys()])
+    .whereNotIn('line_key', [...lines.keys()])
     .whereNotExists(trx('delivery_lines').whereRaw('delivery_lines.order_line_id = sale_order_lines.id'))
     .delete();
 
-  const state = await applyFulfillment(trx, accountId, orderId, mapped, lineIds, existing);
+  const state = await applyFulfillment(trx, accountId, orderId, mapped, lines, existing);
   const outcome =
     !existing || (existing.state === 'needs_attention' && existing.attention_source === 'import' && !existing.channel)
       ? 'imported'
@@ -179,7 +127,67 @@ export async function writeOrder(
           new Date(existing.amazon_updated_at).getTime() === Date.parse(mapped.lastUpdatedTime)
         ? 'unchanged'
         : 'updated';
-  return { orderId, outcome, state };
+  return { orderId, outcome, state, previousState: existing?.state ?? null };
+}
+
+/** A saved order line: what deliveries and stock moves refer to. */
+interface SavedLine {
+  id: number;
+  productId: number | null;
+}
+
+/** All the lines in one upsert (Amazon's products resolved first, in two statements for all of them). */
+async function upsertLines(
+  trx: Knex,
+  accountId: string,
+  orderId: number,
+  mapped: MappedOrder,
+  purged: boolean,
+  systemProducts: SystemProductIds,
+): Promise<Map<string, SavedLine>> {
+  const skus = mapped.lines.flatMap((l) => (l.kind === 'product' && l.sku ? [l.sku] : []));
+  const products = await resolveProducts(
+    trx,
+    { accountId, marketplaceId: mapped.marketplaceId, channel: mapped.channel, saleId: systemProducts.sale },
+    skus,
+  );
+  // Keyed by line_key, the last one winning as successive upserts would (the mapping makes keys unique anyway).
+  const rows = new Map(
+    mapped.lines.map((line, index) => [
+      line.lineKey,
+      {
+        order_id: orderId,
+        line_key: line.lineKey,
+        sequence: index + 1,
+        kind: line.kind,
+        amazon_order_item_id: line.amazonOrderItemId,
+        sku: line.sku,
+        product_id:
+          line.kind === 'product' && line.sku
+            ? products.get(line.sku)
+            : line.kind === 'shipping'
+              ? systemProducts.shipping
+              : null,
+        name: line.name,
+        quantity: line.quantity,
+        unit_price: line.unitPrice,
+        discount: line.discount,
+        tax: line.tax,
+        subtotal: line.subtotal,
+        note: purged && line.kind === 'note' ? null : line.note,
+        ...buyerCancellation(mapped, line),
+      },
+    ]),
+  );
+  const saved = new Map<string, SavedLine>();
+  if (rows.size === 0) return saved;
+  const returned = await trx('sale_order_lines')
+    .insert([...rows.values()])
+    .onConflict(['order_id', 'line_key'])
+    .merge()
+    .returning(['id', 'line_key', 'product_id']);
+  for (const r of returned) saved.set(r.line_key, { id: r.id, productId: r.product_id });
+  return saved;
 }
 
 async function applyFulfillment(
@@ -187,11 +195,15 @@ async function applyFulfillment(
   accountId: string,
   orderId: number,
   mapped: MappedOrder,
-  lineIds: Map<string, number>,
+  lines: Map<string, SavedLine>,
   existing: Record<string, any> | undefined,
 ): Promise<string> {
-  const deliveries = await trx('deliveries').where({ order_id: orderId });
+  // The order row is locked: what this transaction changes below is all that changes, so the states are kept here.
+  const deliveries: Array<{ ref: string; state: string }> = await trx('deliveries')
+    .where({ order_id: orderId })
+    .select('ref', 'state');
   const shippedByUs = deliveries.some((d) => d.ref !== 'main' && d.state === 'done');
+  const open = deliveries.filter((d) => d.state === 'open');
   let state: string;
   let attention: { reason: string; source: string } | null = null;
 
@@ -201,16 +213,22 @@ async function applyFulfillment(
       attention = { reason: RETURN_EXPECTED, source: 'cancellation' };
     } else {
       state = 'cancelled';
-      await trx('deliveries')
-        .where({ order_id: orderId, state: 'open' })
-        .update({ state: 'cancelled', note: 'cancelled on Amazon', updated_at: trx.fn.now() });
+      if (open.length > 0) {
+        await trx('deliveries')
+          .where({ order_id: orderId, state: 'open' })
+          .update({ state: 'cancelled', note: 'cancelled on Amazon', updated_at: trx.fn.now() });
+      }
     }
   } else if (mapped.channel === 'FBA') {
     state = mapped.amazonStatus === 'SHIPPED' ? 'shipped' : 'confirmed';
-    if (state === 'shipped') await postFbaMoves(trx, accountId, orderId, mapped, lineIds);
+    if (state === 'shipped') await postFbaMoves(trx, accountId, orderId, mapped, lines);
   } else {
-    await ensureFbmDelivery(trx, orderId, mapped, lineIds, deliveries.length > 0);
-    if (mapped.amazonStatus === 'SHIPPED') {
+    if (deliveries.length === 0 && (await insertFbmDelivery(trx, orderId, mapped, lines))) {
+      const main = { ref: 'main', state: 'open' };
+      deliveries.push(main);
+      open.push(main);
+    }
+    if (mapped.amazonStatus === 'SHIPPED' && open.length > 0) {
       // Shipped outside the connector (e.g. in Seller Central): the open remainder is closed, not confirmed again.
       await trx('deliveries').where({ order_id: orderId, state: 'open' }).update({
         state: 'done',
@@ -218,81 +236,105 @@ async function applyFulfillment(
         note: 'shipped outside the connector (Amazon reports SHIPPED)',
         updated_at: trx.fn.now(),
       });
+      for (const d of open) d.state = 'done';
     }
-    state = await fbmState(trx, orderId);
+    state = fbmStateOf(deliveries);
   }
 
   // An attention flag from shipments or confirmations stays until ops send `retry`; import errors are cleared here.
   const keep = existing?.state === 'needs_attention' && existing.attention_source !== 'import' && !attention;
   const closedNow = ['cancelled', 'shipped'].includes(state) || attention?.source === 'cancellation';
-  await trx('sale_orders')
-    .where({ id: orderId })
-    .update({
-      state: keep ? 'needs_attention' : state,
-      attention_reason: keep ? existing!.attention_reason : (attention?.reason ?? null),
-      attention_source: keep ? existing!.attention_source : (attention?.source ?? null),
-      delivered_at: closedNow ? trx.raw('COALESCE(delivered_at, now())') : null,
-    });
-  return keep ? 'needs_attention' : state;
+  const next = {
+    state: keep ? 'needs_attention' : state,
+    attention_reason: keep ? existing!.attention_reason : (attention?.reason ?? null),
+    attention_source: keep ? existing!.attention_source : (attention?.source ?? null),
+  };
+  // As the row stands after the header's upsert (which leaves these columns alone, or inserted them as below).
+  const before = existing ?? { state: 'confirmed', attention_reason: null, attention_source: null, delivered_at: null };
+  const unchanged =
+    before.state === next.state &&
+    before.attention_reason === next.attention_reason &&
+    before.attention_source === next.attention_source &&
+    (before.delivered_at !== null) === closedNow;
+  if (!unchanged) {
+    await trx('sale_orders')
+      .where({ id: orderId })
+      .update({ ...next, delivered_at: closedNow ? trx.raw('COALESCE(delivered_at, now())') : null });
+  }
+  return next.state;
 }
 
-async function ensureFbmDelivery(
+/** The open delivery of a new FBM order with all its lines; false if another import created it meanwhile. */
+async function insertFbmDelivery(
   trx: Knex,
   orderId: number,
   mapped: MappedOrder,
-  lineIds: Map<string, number>,
-  exists: boolean,
-) {
-  if (exists) return;
+  lines: Map<string, SavedLine>,
+): Promise<boolean> {
   const [delivery] = await trx('deliveries')
     .insert({ order_id: orderId, ref: 'main', state: 'open', gift_message: mapped.giftMessage })
     .onConflict(['order_id', 'ref'])
     .ignore()
     .returning('id');
-  if (!delivery) return;
-  for (const item of mapped.deliveryItems) {
-    const line = await trx('sale_order_lines')
-      .where({ id: lineIds.get(item.lineKey) })
-      .first('id', 'product_id');
-    await trx('delivery_lines').insert({
-      delivery_id: delivery.id,
-      order_line_id: line.id,
-      product_id: line.product_id,
-      sku: item.sku,
-      amazon_order_item_id: item.amazonOrderItemId,
-      quantity: item.quantity,
-    });
-  }
+  if (!delivery) return false;
+  if (mapped.deliveryItems.length === 0) return true;
+  await trx('delivery_lines').insert(
+    mapped.deliveryItems.map((item) => {
+      const line = savedLine(lines, item.lineKey);
+      return {
+        delivery_id: delivery.id,
+        order_line_id: line.id,
+        product_id: line.productId,
+        sku: item.sku,
+        amazon_order_item_id: item.amazonOrderItemId,
+        quantity: item.quantity,
+      };
+    }),
+  );
+  return true;
+}
+
+function savedLine(lines: Map<string, SavedLine>, lineKey: string): SavedLine {
+  const line = lines.get(lineKey);
+  if (!line) throw new Error(`no order line ${lineKey} was saved`);
+  return line;
 }
 
 /** confirmed / partially_shipped / shipped, from what our packages and Amazon's closure cover. */
 export async function fbmState(trx: Knex, orderId: number): Promise<string> {
-  const rows = await trx('deliveries').where({ order_id: orderId }).select('state', 'ref');
-  const open = rows.filter((d) => d.state === 'open').length;
-  const done = rows.filter((d) => d.state === 'done').length;
+  return fbmStateOf(await trx('deliveries').where({ order_id: orderId }).select('state'));
+}
+
+function fbmStateOf(deliveries: Array<{ state: string }>): string {
+  const open = deliveries.filter((d) => d.state === 'open').length;
+  const done = deliveries.filter((d) => d.state === 'done').length;
   if (open === 0 && done > 0) return 'shipped';
   return done > 0 ? 'partially_shipped' : 'confirmed';
 }
 
+/** Amazon shipped an FBA order from its warehouse: each product line leaves the account's FBA location. */
 async function postFbaMoves(
   trx: Knex,
   accountId: string,
   orderId: number,
   mapped: MappedOrder,
-  lineIds: Map<string, number>,
+  lines: Map<string, SavedLine>,
 ) {
   const locations = await accountLocations(trx, accountId);
-  for (const line of mapped.lines.filter((l) => l.kind === 'product')) {
-    const saved = await trx('sale_order_lines')
-      .where({ id: lineIds.get(line.lineKey) })
-      .first('id', 'product_id');
-    await postMove(trx, {
-      reference: `order:${orderId}:line:${saved.id}:fba`,
-      productId: saved.product_id,
-      fromId: locations.fbaId,
-      toId: locations.customersId,
-      quantity: Number(line.quantity),
-      origin: mapped.amazonOrderId,
-    });
-  }
+  await postMoves(
+    trx,
+    mapped.lines
+      .filter((l) => l.kind === 'product')
+      .map((line) => {
+        const saved = savedLine(lines, line.lineKey);
+        return {
+          reference: `order:${orderId}:line:${saved.id}:fba`,
+          productId: saved.productId!,
+          fromId: locations.fbaId,
+          toId: locations.customersId,
+          quantity: Number(line.quantity),
+          origin: mapped.amazonOrderId,
+        };
+      }),
+  );
 }

@@ -40,10 +40,23 @@ export async function orderSummary(
   outcome: OrderSummary['outcome'],
   defaultRetentionMs = 30 * 86_400_000,
 ): Promise<OrderSummary> {
-  const order = await db('sale_orders').where({ account_id: accountId, amazon_order_id: amazonOrderId }).first();
-  const account = await db('seller_accounts').where({ id: accountId }).first('pii_retention_days');
+  // One statement: the order (if any), the account's retention, its open quantity and its packages Amazon has not accepted.
+  const {
+    rows: [row],
+  } = await db.raw(
+    `SELECT o.*, a.pii_retention_days,
+            (SELECT sum(dl.quantity) FROM delivery_lines dl JOIN deliveries d ON d.id = dl.delivery_id
+              WHERE d.order_id = o.id AND d.state = 'open') AS open_quantity,
+            (SELECT count(*) FROM deliveries d
+              WHERE d.order_id = o.id AND d.confirmation_state IN ('pending', 'rejected')) AS pending_packages
+       FROM (SELECT ?::text AS account_id) k
+       LEFT JOIN seller_accounts a ON a.id = k.account_id
+       LEFT JOIN sale_orders o ON o.account_id = k.account_id AND o.amazon_order_id = ?`,
+    [accountId, amazonOrderId],
+  );
   // The account's own retention (days) wins; else the configured default (PII_RETENTION).
-  const retentionMs = account?.pii_retention_days ? account.pii_retention_days * 86_400_000 : defaultRetentionMs;
+  const retentionMs = row.pii_retention_days ? row.pii_retention_days * 86_400_000 : defaultRetentionMs;
+  const order = row.id === null ? undefined : row;
   if (!order) {
     return {
       outcome,
@@ -61,15 +74,8 @@ export async function orderSummary(
       shipRiskMarginMs: 0,
     };
   }
-  const [{ open }] = await db('delivery_lines')
-    .join('deliveries', 'deliveries.id', 'delivery_lines.delivery_id')
-    .where({ 'deliveries.order_id': order.id, 'deliveries.state': 'open' })
-    .sum({ open: 'delivery_lines.quantity' });
-  const [{ pending }] = await db('deliveries')
-    .where({ order_id: order.id })
-    .whereIn('confirmation_state', ['pending', 'rejected'])
-    .count({ pending: '*' });
-  const pendingPackages = Number(pending);
+  const open = order.open_quantity;
+  const pendingPackages = Number(order.pending_packages);
   const closed =
     (['cancelled', 'shipped'].includes(order.state) && pendingPackages === 0) ||
     order.attention_source === 'cancellation';

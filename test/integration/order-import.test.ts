@@ -64,6 +64,25 @@ describe('order import: one Amazon order becomes one sales order through its own
     });
   });
 
+  it('the import of a new FBM order asks for the debounced stock sync itself, in the same activity', async () => {
+    const changes = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const w of h.client.workflow.list({
+        query: `WorkflowId STARTS_WITH "stock-sync:${account.id}:changes:"`,
+      }))
+        ids.push(w.workflowId);
+      expect(ids).toHaveLength(1);
+      return ids;
+    });
+    const history = await h.client.workflow.getHandle(orderWorkflowId('us-shop', '113-0000001-0000001')).fetchHistory();
+    const activities = (history.events ?? []).flatMap(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+    );
+    expect(activities).toEqual(['importOrder']);
+    // Its start is delayed to the end of the minute: the test's worker stops before then.
+    await h.client.workflow.getHandle(changes[0]).terminate('test over');
+  });
+
   it('a second sync over the same window changes nothing', async () => {
     const before = await h.testDb.db('sale_orders').select('id', 'updated_at', 'state');
     const lines = await h.testDb.db('sale_order_lines').count({ n: '*' }).first();
