@@ -34,6 +34,10 @@ export interface OrderWorkflowState {
   packages: Array<{ packageReferenceId: number; trackingNumber: string; status: 'confirmed' | 'rejected' | 'pending' }>;
   rejectedShipments: Array<{ reason: string }>;
   lastError: string | null;
+  /** What the last step did to the book: imported (new), updated, unchanged, needs_attention, pending. */
+  lastOutcome: OrderSummary['outcome'] | null;
+  /** False while an Amazon update received is not yet reconciled with the book (`sync orders --wait` waits for it). */
+  upToDate: boolean;
 }
 
 const db = proxyActivities<ReturnType<typeof createOrderActivities>>(ORDER_ACTIVITY_OPTIONS);
@@ -72,6 +76,8 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     packages: [],
     rejectedShipments: [],
     lastError: null,
+    lastOutcome: null,
+    upToDate: false,
   };
 
   setHandler(amazonUpdate, (header) => {
@@ -82,6 +88,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   setHandler(stateQuery, () => state);
 
   const hasNewUpdate = () => reconciled === null || Date.parse(latest.lastUpdatedTime) > Date.parse(reconciled);
+  setHandler(stateQuery, () => ({ ...state, upToDate: !hasNewUpdate() }));
   const setOrderState = (value: string | null) => {
     state.state = value;
     if (value) upsertSearchAttributes([{ key: ORDER_STATE, value }]);
@@ -97,6 +104,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     state.amazonStatus = summary.amazonStatus;
     state.openQuantity = summary.openQuantity;
     state.lastError = summary.reason;
+    state.lastOutcome = summary.outcome;
     setOrderState(summary.state);
   };
 

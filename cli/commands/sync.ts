@@ -58,14 +58,18 @@ export function register(program: Command): void {
     );
 }
 
-/** Polls each order workflow's state until it has reconciled, then counts outcomes by state. */
+/** Polls each order workflow's state until it has reconciled its latest Amazon update, then counts outcomes. */
 async function waitForOrders(client: import('@temporalio/client').Client, accountId: string, orderIds: string[]) {
-  const counts = { imported: 0, cancelled: 0, pending: 0, needs_attention: 0, other: 0 };
+  const counts = { imported: 0, updated: 0, cancelled: 0, pending: 0, needs_attention: 0, other: 0 };
   for (const id of orderIds) {
     const handle = client.workflow.getHandle(orderWorkflowId(accountId, id));
     for (let attempt = 0; ; attempt++) {
       const state = await handle.query(stateQuery).catch(() => undefined);
-      const settled = state && state.phase !== 'importing' && (state.state !== null || state.phase === 'pending');
+      // A workflow that already existed may still hold the previous update's state: wait until it has the new one.
+      const settled =
+        state &&
+        (state.phase === 'pending' ||
+          (state.upToDate !== false && state.phase !== 'importing' && state.state !== null));
       if (settled) {
         const key =
           state.phase === 'pending'
@@ -74,7 +78,9 @@ async function waitForOrders(client: import('@temporalio/client').Client, accoun
               ? 'cancelled'
               : state.state === 'needs_attention'
                 ? 'needs_attention'
-                : 'imported';
+                : state.lastOutcome === 'imported'
+                  ? 'imported'
+                  : 'updated';
         counts[key]++;
         break;
       }

@@ -82,5 +82,16 @@ describe('backfill and resync', () => {
     expect(result.error).toBeUndefined();
     expect(result.json).toMatchObject({ dispatched: 3, imported: 1, pending: 1, cancelled: 1, needs_attention: 0 });
     expect((await loadOrderView(h.testDb.db, '113-0000010-0000010'))?.state).toBe('confirmed');
+
+    // Amazon confirms the pending order and updates the imported one: one new import, one update of a running workflow.
+    await h.admin.setOrderStatus('113-0000011-0000011', 'UNSHIPPED', { at: minutesAgo(3) });
+    await h.admin.setOrderStatus('113-0000010-0000010', 'UNSHIPPED', { at: minutesAgo(3) });
+    const again = await runCli(
+      ['sync', 'orders', '--account', account.id, '--since', minutesAgo(4), '--wait', '--json'],
+      env,
+    );
+    expect(again.error).toBeUndefined();
+    expect(again.json).toMatchObject({ dispatched: 2, imported: 1, updated: 1, pending: 0, cancelled: 0 });
+    expect((await loadOrderView(h.testDb.db, '113-0000011-0000011'))?.state).toBe('confirmed');
   });
 });
