@@ -155,6 +155,29 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // Since patch 'import-requests-stock-sync': each import asks for the stock sync itself (no requestStockSync).
+    name: 'order.fbm-imported-stock-sync-requested',
+    async run(h) {
+      const orderId = '113-7000006-0000006';
+      await h.admin.addOrders(account.sellerId, [recent(fixture('us-fbm-gift-promotions.json'), orderId)]);
+      await sync(h, 'fbm-imported');
+      await until(h, orderId, 'confirmed');
+      await h.admin.setOrderStatus(orderId, 'CANCELLED', { at: minutesAgo(3), cancelledBy: 'BUYER' });
+      await sync(h, 'fbm-cancelled');
+      const id = orderWorkflowId(account.id, orderId);
+      await h.client.workflow.getHandle(id).result();
+      return id;
+    },
+  },
+  {
+    // Since patch 'pipelined-order-pages': 3 pages of 100, so a page is searched while earlier ones are dispatched.
+    name: 'orderSync.pipelined-pages',
+    async run(h) {
+      await h.admin.generateOrders(account.sellerId, { count: 250, seed: 7, withinHours: 20 });
+      return sync(h, 'pipelined');
+    },
+  },
+  {
     name: 'stockSync.manual',
     async run(h) {
       const workflowId = `stock-sync:${account.id}:manual`;
