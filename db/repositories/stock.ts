@@ -30,9 +30,10 @@ export function fbmQuantitiesSql(accountId: string): { sql: string; bindings: Kn
              o.last_sent_quantity, COALESCE(q.quantity, 0) AS on_hand, COALESCE(r.quantity, 0) AS reserved,
              GREATEST(0, COALESCE(q.quantity, 0) - COALESCE(r.quantity, 0) - o.safety_stock)::int AS quantity
       FROM offers o
+      JOIN seller_accounts a ON a.id = o.account_id
       JOIN products p ON p.id = o.product_id AND p.system_key IS NULL
       JOIN account_marketplaces am ON am.account_id = o.account_id AND am.marketplace_id = o.marketplace_id AND am.enabled
-      JOIN marketplaces m ON m.id = o.marketplace_id AND m.region = (SELECT region FROM seller_accounts WHERE id = o.account_id)
+      JOIN marketplaces m ON m.id = o.marketplace_id AND m.region = a.region
       LEFT JOIN stock_quants q ON q.location_id = (SELECT id FROM wh) AND q.product_id = o.product_id
       LEFT JOIN reserved r ON r.product_id = o.product_id
       WHERE o.account_id = ? AND o.channel = 'FBM'`,
