@@ -163,10 +163,13 @@ describe('FBM shipments', () => {
         { reason: expect.stringContaining('trackingNumber is required') },
       ]),
     );
-    expect(await view(orderId)).toMatchObject({
-      state: 'needs_attention',
-      attentionReason: expect.stringContaining('trackingNumber is required'),
-    });
+    // The query shows the rejection as soon as the signal is handled; the flag reaches the book by an activity after.
+    await eventually(async () =>
+      expect(await view(orderId)).toMatchObject({
+        state: 'needs_attention',
+        attentionReason: expect.stringContaining('trackingNumber is required'),
+      }),
+    );
     expect(temporalSignal(orderId, '"UPS 1Z"').status).toBe(0);
     await eventually(async () => expect((await workflowState(orderId)).rejectedShipments).toHaveLength(2));
     // still alive and able to ship once a valid signal comes
