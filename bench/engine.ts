@@ -31,6 +31,7 @@ import {
   startTemporal,
   startWorkerChild,
   writeWorkflowBundle,
+  runBench,
 } from './support/processes';
 import { machine, option } from './support/args';
 
@@ -109,7 +110,6 @@ async function main(): Promise<void> {
     const appeared = new Date();
     const syncs = await startOrderSyncs(client, QUEUE, TWO_ACCOUNTS, `engine-${appeared.getTime()}`);
     const done = await waitUntil(async () => (await countSaleOrders(database.db)) >= n, 30 * 60_000, 200);
-    const ordersMs = Date.now() - appeared.getTime();
     await syncs.results();
     if (!done) throw new Error(`only ${await countSaleOrders(database.db)} of ${n} orders were imported in 30 minutes`);
     const committed = await database.db('sale_orders').select('created_at', 'state', 'attention_reason');
@@ -149,7 +149,6 @@ async function main(): Promise<void> {
       `worker RSS ${rssMb(worker.pid).toFixed(0)} MB, dev server RSS ${rssMb(temporal.process.pid!).toFixed(0)} MB\n`,
     );
     process.stdout.write(`RESULT engine ${(orderRate / trivialRate).toFixed(3)}\n`);
-    void ordersMs;
   } finally {
     await worker?.stop();
     await close();
@@ -160,10 +159,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -31,6 +31,7 @@ import {
   startTemporal,
   startWorkerChild,
   writeWorkflowBundle,
+  runBench,
 } from './support/processes';
 
 const QUEUE = 'bench-memory';
@@ -155,10 +156,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -11,7 +11,7 @@ import { createOrderActivities } from '../activities/orders';
 import type { SpApi } from '../activities/spapi/gateway';
 import { logger } from '../lib/logger';
 import { formatTable, Row } from './support/connector';
-import { freshDatabase } from './support/processes';
+import { freshDatabase, runBench } from './support/processes';
 
 const ACCOUNT = 'statements';
 
@@ -91,10 +91,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -43,6 +43,7 @@ import {
   startTemporal,
   startWorkerChild,
   writeWorkflowBundle,
+  runBench,
 } from './support/processes';
 import { achievedRates, loggedCalls } from './support/sandbox-log';
 
@@ -237,10 +238,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -261,3 +261,14 @@ export function cpuSeconds(pid: number): number {
     return NaN;
   }
 }
+
+/** A benchmark's entry point: exit 0 when it is done (children and pools stopped), 1 with the error otherwise. */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
