@@ -53,14 +53,17 @@ describe('order import: one Amazon order becomes one sales order through its own
     expect(view.deliveries).toHaveLength(1);
     expect(view.deliveries[0]).toMatchObject({ state: 'open', ref: 'main' });
 
-    const described = await h.client.workflow.getHandle(orderWorkflowId('us-shop', '113-0000001-0000001')).describe();
-    const attributes = Object.fromEntries(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value]));
-    expect(attributes).toMatchObject({
-      AmazonOrderId: '113-0000001-0000001',
-      SellerAccount: 'us-shop',
-      MarketplaceId: US,
-      FulfillmentChannel: 'FBM',
-      OrderState: 'confirmed',
+    // The book is written by the import activity; the workflow sets OrderState in its next task, after.
+    await eventually(async () => {
+      const described = await h.client.workflow.getHandle(orderWorkflowId('us-shop', '113-0000001-0000001')).describe();
+      const attributes = Object.fromEntries(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value]));
+      expect(attributes).toMatchObject({
+        AmazonOrderId: '113-0000001-0000001',
+        SellerAccount: 'us-shop',
+        MarketplaceId: US,
+        FulfillmentChannel: 'FBM',
+        OrderState: 'confirmed',
+      });
     });
   });
 
