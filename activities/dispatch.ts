@@ -18,7 +18,7 @@ import { heartbeating } from './heartbeat';
 import { asActivityFailure, SpApi } from './spapi/gateway';
 import { orderHeader } from './spapi/order-mapping';
 import type { Order } from './spapi/orders-2026-types';
-import { ORDER_INCLUDED_DATA } from './orders';
+import { ORDER_INCLUDED_DATA } from '../lib/amazon-facts';
 
 export interface OrderSyncWindow {
   marketplaceIds: string[];

@@ -13,6 +13,7 @@ import { asActivityFailure, SpApi } from './spapi/gateway';
 import { AmazonAuthFailed, AmazonRejected } from './spapi/errors';
 import { mapOrder, OrderMappingError } from './spapi/order-mapping';
 import type { Order } from './spapi/orders-2026-types';
+import { ORDER_INCLUDED_DATA } from '../lib/amazon-facts';
 
 /** Everything the order workflow needs to decide its next step: ids, states and counts, never personal data. */
 export interface OrderSummary {
@@ -31,17 +32,6 @@ export interface OrderSummary {
   piiRetentionMs: number;
   shipRiskMarginMs: number;
 }
-
-export const ORDER_INCLUDED_DATA = [
-  'BUYER',
-  'RECIPIENT',
-  'PROCEEDS',
-  'EXPENSE',
-  'PROMOTION',
-  'CANCELLATION',
-  'FULFILLMENT',
-  'PACKAGES',
-];
 
 export interface OrderActivityDeps {
   db: Db;

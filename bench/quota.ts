@@ -20,7 +20,7 @@ import type { Client } from '@temporalio/client';
 import { SpApiClients } from '../activities/spapi/clients';
 import { SpApi } from '../activities/spapi/gateway';
 import { RateLimiter } from '../activities/spapi/rate-limiter';
-import { USAGE_PLANS } from '../activities/spapi/usage-plans';
+import { USAGE_PLANS } from '../lib/amazon-facts';
 import type { Db } from '../db';
 import { keyringFromEnv } from '../lib/secrets';
 import { SandboxAdmin } from '../sandbox/admin-client';

@@ -3,19 +3,7 @@ import type { OrderJson } from './state';
 
 /** What searchOrders and getOrder show of a stored order: the requested datasets, within the seller's PII rights. */
 
-export const INCLUDED_DATA = [
-  'BUYER',
-  'RECIPIENT',
-  'PROCEEDS',
-  'EXPENSE',
-  'PROMOTION',
-  'CANCELLATION',
-  'FULFILLMENT',
-  'PACKAGES',
-  'TAX',
-  'PAYMENT',
-  'FULFILLMENT_ORDERS',
-] as const;
+export { INCLUDED_DATA } from '../lib/amazon-facts';
 
 const ORDER_DATASETS: Record<string, string> = {
   buyer: 'BUYER',

@@ -1,33 +1,8 @@
-/**
- * Usage plans: one token bucket per (seller, operation) with the rate and burst of each operation's "Usage Plan" table
- * in Amazon's models. A test (test/sandbox/rate-limits.test.ts) reads the tables back from the models to keep these equal.
- */
+/** Usage plans (lib/amazon-facts.ts): one token bucket per (seller, operation), 429 QuotaExceeded when empty. */
 
-export interface UsagePlan {
-  /** Requests per second. */
-  rate: number;
-  burst: number;
-}
+import { type UsagePlan } from '../lib/amazon-facts';
 
-export const USAGE_PLANS: Readonly<Record<string, UsagePlan>> = {
-  searchOrders: { rate: 0.0056, burst: 20 },
-  getOrder: { rate: 0.5, burst: 30 },
-  confirmShipment: { rate: 2, burst: 10 },
-  getFeeds: { rate: 0.0222, burst: 10 },
-  createFeed: { rate: 0.0083, burst: 15 },
-  getFeed: { rate: 2, burst: 15 },
-  cancelFeed: { rate: 2, burst: 15 },
-  createFeedDocument: { rate: 0.5, burst: 15 },
-  getFeedDocument: { rate: 0.0222, burst: 10 },
-  getListingsItem: { rate: 5, burst: 10 },
-  patchListingsItem: { rate: 5, burst: 5 },
-  searchListingsItems: { rate: 5, burst: 5 },
-  getMarketplaceParticipations: { rate: 0.016, burst: 15 },
-  getInventorySummaries: { rate: 2, burst: 2 },
-};
-
-/** Amazon's extra limit on JSON_LISTINGS_FEED submissions: 5 feeds per 5 minutes (per seller and region). */
-export const LISTINGS_FEED_PLAN: UsagePlan = { rate: 5 / 300, burst: 5 };
+export { LISTINGS_FEED_PLAN, USAGE_PLANS, type UsagePlan } from '../lib/amazon-facts';
 
 export type RateLimitMode = 'real' | 'off' | `x${number}`;
 

@@ -1,8 +1,9 @@
 /** Workflow-safe types and pure rules of the order lifecycle (no Node modules: bundled into the workflow sandbox). */
 
+import type { FulfillmentStatus } from '../lib/amazon-facts';
+
 /** Amazon's fulfillment statuses (Orders 2026-01-01 FulfillmentStatus). */
-export type AmazonStatus =
-  'PENDING_AVAILABILITY' | 'PENDING' | 'UNSHIPPED' | 'PARTIALLY_SHIPPED' | 'SHIPPED' | 'CANCELLED' | 'UNFULFILLABLE';
+export type AmazonStatus = FulfillmentStatus;
 
 /** What an order workflow is started and signalled with: enough to decide, nothing personal. */
 export interface OrderHeader {

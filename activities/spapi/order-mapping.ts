@@ -1,3 +1,4 @@
+import { FULFILLMENT_STATUSES } from '../../lib/amazon-facts';
 import { parseAmount, sum } from '../../lib/money';
 import { MoneyReader, OrderMappingError } from './order-mapping-common';
 import { itemLines, orderLevelLines, productLineKey, readItemMoney, taxIncluded } from './order-mapping-lines';
@@ -135,15 +136,7 @@ export interface MappedOrder extends OrderHeader {
   amazonPackages: AmazonPackage[];
 }
 
-const STATUSES: readonly FulfillmentStatus[] = [
-  'PENDING_AVAILABILITY',
-  'PENDING',
-  'UNSHIPPED',
-  'PARTIALLY_SHIPPED',
-  'SHIPPED',
-  'CANCELLED',
-  'UNFULFILLABLE',
-];
+const STATUSES: readonly FulfillmentStatus[] = FULFILLMENT_STATUSES;
 
 export function orderHeader(order: Order): OrderHeader {
   const status = order.fulfillment?.fulfillmentStatus;

@@ -16,8 +16,8 @@ export interface DateTimeRange {
   latestDateTime?: string;
 }
 
-export type FulfillmentStatus =
-  'PENDING_AVAILABILITY' | 'PENDING' | 'UNSHIPPED' | 'PARTIALLY_SHIPPED' | 'SHIPPED' | 'CANCELLED' | 'UNFULFILLABLE';
+import type { FulfillmentStatus } from '../../lib/amazon-facts';
+export type { FulfillmentStatus };
 
 export interface Order {
   orderId: string;

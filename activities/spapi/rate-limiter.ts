@@ -1,6 +1,6 @@
 import type { Db } from '../../db';
 import { QuotaExceeded } from './errors';
-import { USAGE_PLANS } from './usage-plans';
+import { USAGE_PLANS } from '../../lib/amazon-facts';
 
 export interface RateLimiterOptions {
   /** Multiplies Amazon's rates: 60 against a sandbox in `x60` mode. 1 against Amazon. */

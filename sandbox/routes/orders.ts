@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { FULFILLMENT_STATUSES } from '../../lib/amazon-facts';
 import type { Ctx, Route } from '../context';
 import { invalidInput, iso, notFound, ok, Query, Reply } from '../http';
 import { marketplace } from '../marketplaces';
@@ -8,15 +9,6 @@ import type { StoredOrder } from '../state';
 
 /** Orders API 2026-01-01: searchOrders and getOrder. */
 
-const FULFILLMENT_STATUSES = [
-  'PENDING_AVAILABILITY',
-  'PENDING',
-  'UNSHIPPED',
-  'PARTIALLY_SHIPPED',
-  'SHIPPED',
-  'CANCELLED',
-  'UNFULFILLABLE',
-];
 const FULFILLED_BY = ['MERCHANT', 'AMAZON'];
 const TOKEN_LIFETIME_MS = 24 * 3_600_000;
 const ORDER_ID = /^\d{3}-\d{7}-\d{7}$/;

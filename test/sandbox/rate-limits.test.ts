@@ -1,4 +1,5 @@
-import { rateHeader, TokenBucket, USAGE_PLANS } from '../../sandbox/rate-limits';
+import { USAGE_PLANS } from '../../lib/amazon-facts';
+import { rateHeader, TokenBucket } from '../../sandbox/rate-limits';
 import { loadModel } from '../support/models';
 import { expectError, expectModel, newSeller, startTestSandbox, TestSandbox, US } from './support';
 
