@@ -1,6 +1,6 @@
 /**
  * The parts of Amazon's Orders API 2026-01-01 `Order` that the connector reads, named exactly as the model
- * (../shared/sp-api-models/orders_2026-01-01.json). Optional wherever the model does not require the field: which
+ * (lib/sp-api-models/orders_2026-01-01.json). Optional wherever the model does not require the field: which
  * parts are present depends on `includedData` and on the order (PII, FBA/FBM, status). Fields whose description lists
  * "possible values" without an enum are plain strings: Amazon may add values.
  */

@@ -1,18 +1,11 @@
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import fs from 'fs';
-import path from 'path';
+import { spApiModel } from '../../lib/sp-api-models';
 
-/** Amazon's published models, verbatim, beside the repository (../shared/sp-api-models). */
-export const MODELS_DIR = process.env.SP_API_MODELS_DIR ?? path.resolve(__dirname, '../../../shared/sp-api-models');
+/** Amazon's published models, vendored verbatim in lib/sp-api-models/. */
+export const loadModel = (file: string): any => spApiModel(file);
 
 const cache = new Map<string, ValidateFunction>();
-const models = new Map<string, any>();
-
-export function loadModel(file: string): any {
-  if (!models.has(file)) models.set(file, JSON.parse(fs.readFileSync(path.join(MODELS_DIR, file), 'utf8')));
-  return models.get(file);
-}
 
 function newAjv(): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
