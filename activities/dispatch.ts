@@ -13,7 +13,7 @@ import {
   ORDER_STATE,
   SELLER_ACCOUNT,
 } from '../workflows/search-attributes';
-import { enabledMarketplaces } from '../db/repositories/marketplaces';
+import { enabledMarketplaces } from '../book/marketplaces';
 import { heartbeating } from './heartbeat';
 import { asActivityFailure, SpApi } from './spapi/gateway';
 import { orderHeader } from './spapi/order-mapping';

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
 import { activityLogger } from './log';
-import { applyFbaInventory, FbaApplyResult, fbaSummary, startFbaRun, upsertFbaInventory } from './db/stock-fba';
+import { applyFbaInventory, FbaApplyResult, fbaSummary, startFbaRun, upsertFbaInventory } from '../book/fba-stock';
 import { asActivityFailure, SpApi } from './spapi/gateway';
 
 export interface FbaStockActivityDeps {

@@ -9,7 +9,7 @@ import {
   finishRun,
   recordPatchOutcome,
   StockSyncCounts,
-} from './db/stock-outcomes';
+} from '../book/stock-outcomes';
 import {
   claimRun,
   itemsToCheck,
@@ -24,7 +24,7 @@ import {
   RunRef,
   Submission,
   submissionWithAccount,
-} from './db/stock-sync';
+} from '../book/stock-sync';
 import { downloadProcessingReport, FeedTransport, getFeed, isFinished, submitListingsFeed } from './spapi/feeds';
 import { AmazonAuthFailed, AmazonRejected } from './spapi/errors';
 import { asActivityFailure, AccountClientSource, SpApi } from './spapi/gateway';

@@ -1,6 +1,6 @@
 import path from 'path';
 import type { Db } from '../db';
-import { saveAccount } from '../db/repositories/accounts';
+import { saveAccount } from '../book/accounts';
 import { keyringFromEnv } from '../lib/secrets';
 import { startSandbox } from '../sandbox';
 import { DEMO_SELLERS, seedDemo } from '../sandbox/demo';

@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import { loadOrderView, openShipmentLines, OrderView } from '../db/repositories/orders';
+import { loadOrderView, openShipmentLines, OrderView } from '../book/orders';
 import { UserError } from '../lib/errors';
 import { ShipmentSignal, validateShipmentSignal } from '../workflows/order-types';
 

@@ -1,5 +1,5 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { FbaApplyResult } from '../activities/db/stock-fba';
+import type { FbaApplyResult } from '../book/fba-stock';
 import type { FbaStockActivities } from '../activities/stock-fba';
 import { ORDER_ACTIVITY_OPTIONS, PAGING_ACTIVITY_OPTIONS } from './retry-policies';
 

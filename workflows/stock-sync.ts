@@ -1,5 +1,5 @@
 import { CancellationScope, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { StockSyncCounts } from '../activities/db/stock-outcomes';
+import type { StockSyncCounts } from '../book/stock-outcomes';
 import type { StockActivities } from '../activities/stock';
 import { ORDER_ACTIVITY_OPTIONS, PAGING_ACTIVITY_OPTIONS, SPAPI_ACTIVITY_OPTIONS } from './retry-policies';
 

@@ -6,8 +6,8 @@ import {
   accountVersion,
   loadAccountCredentials,
   UnknownAccount,
-} from '../../db/repositories/accounts';
-import type { Participation } from '../../db/repositories/marketplaces';
+} from '../../book/accounts';
+import type { Participation } from '../../book/marketplaces';
 import { AccountCredentials, buildSellingPartner } from './client';
 import { callSpApi } from './call';
 

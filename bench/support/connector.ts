@@ -1,7 +1,7 @@
 /** Connector-side set-up shared by the benchmarks and the fault suite: accounts, order syncs, the book's counts, tables. */
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../db';
-import { saveAccount } from '../../db/repositories/accounts';
+import { saveAccount } from '../../book/accounts';
 import { createDataConverter } from '../../lib/payload-codec';
 import { keyringFromEnv } from '../../lib/secrets';
 import type { SandboxAdmin } from '../../sandbox/admin-client';

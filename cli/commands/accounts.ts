@@ -18,7 +18,7 @@ import {
   validateAppCredentials,
   validateEndpoint,
   validateNewAccount,
-} from '../../db/repositories/accounts';
+} from '../../book/accounts';
 import {
   AccountMarketplace,
   AccountMarketplaceChange,
@@ -27,7 +27,7 @@ import {
   getMarketplace,
   listMarketplaces,
   resolveRegionMarketplaces,
-} from '../../db/repositories/marketplaces';
+} from '../../book/marketplaces';
 import { exchangeAuthorizationCode } from '../../activities/spapi/client';
 
 /** `connector accounts ...`: connect seller accounts (typed-in credentials or "link with Amazon") and manage them. */

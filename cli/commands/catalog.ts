@@ -9,8 +9,8 @@ import {
   readProductsCsv,
   relinkOffers,
   validateProduct,
-} from '../../db/repositories/products';
-import { fbaDrift, listOffers, locationId, setQuantities, stockView } from '../../db/repositories/stock';
+} from '../../book/products';
+import { fbaDrift, listOffers, locationId, setQuantities, stockView } from '../../book/stock';
 import { UserError } from '../../lib/errors';
 import { CliContext, withContext } from '../context';
 import { print, table, wantsJson } from '../output';

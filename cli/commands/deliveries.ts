@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { editPackage } from '../../db/repositories/deliveries';
+import { editPackage } from '../../book/deliveries';
 import { retry } from '../../workflows/order';
 import { withContext } from '../context';
 import { print } from '../output';

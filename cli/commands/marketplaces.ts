@@ -4,7 +4,7 @@ import { print, table } from '../output';
 import { checkWithAmazon } from '../oauth-callback';
 import { keyringFromEnv } from '../../lib/secrets';
 import type { Region } from '../../activities/spapi/client';
-import { getAccount, loadAccountCredentials } from '../../db/repositories/accounts';
+import { getAccount, loadAccountCredentials } from '../../book/accounts';
 import {
   AccountMarketplace,
   addMarketplace,
@@ -13,7 +13,7 @@ import {
   Participation,
   recordParticipations,
   setAccountMarketplaceEnabled,
-} from '../../db/repositories/marketplaces';
+} from '../../book/marketplaces';
 
 /** `connector marketplaces ...`: the catalog every account's marketplaces come from; grows without a release. */
 export function register(program: Command): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../lib/errors';
 import { retry, shipmentDone, stateQuery } from '../../workflows/order';
-import { listOrders, loadOrderView } from '../../db/repositories/orders';
+import { listOrders, loadOrderView } from '../../book/orders';
 import { checkShipment } from '../shipments';
 import { CliContext, withContext } from '../context';
 import { resyncOrder } from '../resync';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Db } from '../../db';
-import { purgePii } from '../../activities/db/order-queries';
+import { purgePii } from '../../book/order-queries';
 import { withContext } from '../context';
 import { print, table } from '../output';
 

@@ -15,7 +15,7 @@ import { startCodecServer } from '../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
 import { applySchedules } from '../../workers/schedules';
 import type { OrderSyncResult } from '../../workflows/order-sync';
-import { listOrders } from '../../db/repositories/orders';
+import { listOrders } from '../../book/orders';
 import { createDemoAccounts, isDemoBook } from '../demo';
 import { writeRuntime } from '../context';
 

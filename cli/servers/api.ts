@@ -1,9 +1,9 @@
 import http from 'node:http';
-import { sameSkuQuantities } from '../../activities/db/shipments';
+import { sameSkuQuantities } from '../../book/shipments';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../../db';
-import { loadOrderView } from '../../db/repositories/orders';
+import { loadOrderView } from '../../book/orders';
 import type { Logger } from '../../lib/logger';
 import { shipmentDone } from '../../workflows/order';
 import { checkShipment, ShipmentRefusal, ShipmentRefused } from '../shipments';

@@ -1,6 +1,6 @@
 import fs from 'fs';
 import path from 'path';
-import { loadOrderView } from '../../db/repositories/orders';
+import { loadOrderView } from '../../book/orders';
 import { ApiServer, startApiServer } from '../../cli/servers/api';
 import { orderWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/order';

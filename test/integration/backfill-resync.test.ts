@@ -1,4 +1,4 @@
-import { loadOrderView } from '../../db/repositories/orders';
+import { loadOrderView } from '../../book/orders';
 import { runCli } from '../support/cli';
 import { eventually, Harness, startHarness } from '../support/harness';
 import { fixture, minutesAgo, recentOrder, US } from '../support/orders';

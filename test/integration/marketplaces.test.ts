@@ -2,7 +2,7 @@ import crypto from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { accountMarketplaces, enabledMarketplaces } from '../../db/repositories/marketplaces';
+import { accountMarketplaces, enabledMarketplaces } from '../../book/marketplaces';
 import { startSandbox } from '../../sandbox';
 import { runCli } from '../support/cli';
 import { createTestDatabase, TestDatabase } from '../support/db';

@@ -1,4 +1,4 @@
-import { loadOrderView } from '../../db/repositories/orders';
+import { loadOrderView } from '../../book/orders';
 import { orderWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/order';
 import type { OrderSyncResult } from '../../workflows/order-sync';

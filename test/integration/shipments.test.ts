@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { loadOrderView } from '../../db/repositories/orders';
+import { loadOrderView } from '../../book/orders';
 import { orderWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/order';
 import { runCli } from '../support/cli';

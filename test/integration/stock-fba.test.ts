@@ -1,8 +1,8 @@
 import pino from 'pino';
-import { accountLocations, postMove } from '../../activities/db/locations';
+import { accountLocations, postMove } from '../../book/locations';
 import { callSpApi } from '../../activities/spapi/call';
 import { SpApiClients } from '../../activities/spapi/clients';
-import { fbaDrift } from '../../db/repositories/stock';
+import { fbaDrift } from '../../book/stock';
 import { keyringFromEnv } from '../../lib/secrets';
 import { fbaStockSync, FbaStockSyncResult } from '../../workflows/fba-stock-sync';
 import { response, expectValid } from '../support/models';

@@ -1,4 +1,4 @@
-import { fbmOfferQuantities } from '../../db/repositories/stock';
+import { fbmOfferQuantities } from '../../book/stock';
 import { requestStockSync } from '../../activities/stock-requests';
 import { QuotaExceeded } from '../../activities/spapi/errors';
 import { LISTINGS_FEED_BUCKET } from '../../activities/spapi/feeds';

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startSandbox, RunningSandbox, SandboxOptions } from '../../sandbox';
 import { SandboxAdmin } from '../../sandbox/admin-client';
-import { saveAccount } from '../../db/repositories/accounts';
+import { saveAccount } from '../../book/accounts';
 import { loadConfig } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import { keyringFromEnv } from '../../lib/secrets';

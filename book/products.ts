@@ -1,7 +1,7 @@
 import crypto from 'crypto';
 import type { Knex } from 'knex';
-import { UserError } from '../../lib/errors';
-import { MoneyError, parseAmount } from '../../lib/money';
+import { UserError } from '../lib/errors';
+import { MoneyError, parseAmount } from '../lib/money';
 import { locationId, setQuantities } from './stock';
 
 /** The seller's catalog: products by SKU, imported from CSV or added one by one, with their on-hand quantity. */

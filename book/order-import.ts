@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { MappedOrder } from '../spapi/order-mapping';
+import type { MappedOrder } from '../activities/spapi/order-mapping';
 import { accountLocations, postMoves } from './locations';
 import { resolveProducts, SystemProductIds } from './order-products';
 

@@ -1,5 +1,5 @@
-import type { Db } from '..';
-import { formatMoney, formatUnitPrice, parseAmount } from '../../lib/money';
+import type { Db } from '../db';
+import { formatMoney, formatUnitPrice, parseAmount } from '../lib/money';
 
 const money = (value: string | null, currency: string | null) =>
   value === null ? null : formatMoney(parseAmount(String(value)), currency ?? 'USD');

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { UserError } from '../../lib/errors';
+import { UserError } from '../lib/errors';
 
 /** Where stock enters and leaves the book when it is counted rather than moved (stock set, FBA sync). */
 export const ADJUSTMENT_LOCATION = 'INVENTORY-ADJUSTMENT';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { enabledMarketplaces } from '../../db/repositories/marketplaces';
-import { setQuantities } from '../../db/repositories/stock';
+import { enabledMarketplaces } from './marketplaces';
+import { setQuantities } from './stock';
 import { accountLocations } from './locations';
 
 /**

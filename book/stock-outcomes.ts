@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ReportOutcome } from '../spapi/listings-feed';
+import type { ReportOutcome } from '../activities/spapi/listings-feed';
 
 /**
  * Per-SKU outcomes of a stock sync submission. Accepted: the item's quantity becomes the offer's last_sent_quantity.

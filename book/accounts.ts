@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import type { AccountCredentials, Region } from '../../activities/spapi/client';
-import { UserError } from '../../lib/errors';
-import { ConfigError } from '../../lib/config';
-import { Keyring, open, seal, sealedKeyId } from '../../lib/secrets';
+import type { AccountCredentials, Region } from '../activities/spapi/client';
+import { UserError } from '../lib/errors';
+import { ConfigError } from '../lib/config';
+import { Keyring, open, seal, sealedKeyId } from '../lib/secrets';
 import { AccountMarketplaceChange, parseRegion, saveAccountMarketplaces } from './marketplaces';
 
 /**

@@ -1,6 +1,6 @@
-import type { Db } from '..';
-import { normalizeCarrier } from '../../activities/spapi/carriers';
-import { UserError } from '../../lib/errors';
+import type { Db } from '../db';
+import { normalizeCarrier } from '../activities/spapi/carriers';
+import { UserError } from '../lib/errors';
 
 export interface PackageEdit {
   carrier?: string;

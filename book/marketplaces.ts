@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { Region } from '../../activities/spapi/client';
-import { UserError } from '../../lib/errors';
+import type { Region } from '../activities/spapi/client';
+import { UserError } from '../lib/errors';
 
 /**
  * The marketplace catalog (seeded, grown with `connector marketplaces add`) and each account's marketplaces:

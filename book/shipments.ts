@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
-import type { Db } from '../../db';
-import type { ShipmentSignal } from '../../workflows/order-types';
-import { normalizeCarrier } from '../spapi/carriers';
-import { AmazonRejected } from '../spapi/errors';
-import { asActivityFailure, SpApi } from '../spapi/gateway';
+import type { Db } from '../db';
+import type { ShipmentSignal } from '../workflows/order-types';
+import { normalizeCarrier } from '../activities/spapi/carriers';
+import { AmazonRejected } from '../activities/spapi/errors';
+import { asActivityFailure, SpApi } from '../activities/spapi/gateway';
 import { accountLocations, postMove } from './locations';
-import { fbmState } from './order-book';
+import { fbmState } from './order-import';
 
 type Rejected = { outcome: 'rejected'; reason: string };
 type Allocation = Array<{

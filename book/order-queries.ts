@@ -1,5 +1,5 @@
-import type { Db } from '../../db';
-import type { OrderSummary } from '../orders';
+import type { Db } from '../db';
+import type { OrderSummary } from '../activities/orders';
 
 /** Flags an order needs_attention with its reason; records the order if it was never imported (nothing else is written). */
 export async function markAttention(

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { fbmQuantitiesSql } from '../../db/repositories/stock';
-import type { ListingFacts } from '../spapi/listings-feed';
-import { MAX_FEED_MESSAGES } from '../spapi/listings-feed';
+import { fbmQuantitiesSql } from './stock';
+import type { ListingFacts } from '../activities/spapi/listings-feed';
+import { MAX_FEED_MESSAGES } from '../activities/spapi/listings-feed';
 
 /**
  * The book side of stockSync. A run's changed offers live in stock_sync_items from planning to outcome, so the
