@@ -1,6 +1,10 @@
 import type { Knex } from 'knex';
+import { z } from 'zod';
+import { operation } from './operation';
 import type { AccountCredentials, Region } from '../activities/spapi/client';
-import { UserError } from '../lib/errors';
+import { AccountDisabled, UnknownAccount, UserError } from '../lib/errors';
+
+export { AccountDisabled, UnknownAccount };
 import { ConfigError } from '../lib/config';
 import { Keyring, open, seal, sealedKeyId } from '../lib/secrets';
 import { AccountMarketplaceChange, parseRegion, saveAccountMarketplaces } from './marketplaces';
@@ -31,21 +35,6 @@ export interface NewAccount {
   clientId: string;
   clientSecret: string;
   refreshToken: string;
-}
-
-export class UnknownAccount extends UserError {
-  override name = 'UnknownAccount';
-  constructor(readonly accountId: string) {
-    super(`account "${accountId}" does not exist: see \`connector accounts list\``);
-  }
-}
-
-/** A disabled account is never synced; activities refuse it rather than talk to Amazon. */
-export class AccountDisabled extends UserError {
-  override name = 'AccountDisabled';
-  constructor(readonly accountId: string) {
-    super(`account "${accountId}" is disabled: enable it with \`connector accounts enable ${accountId}\``);
-  }
 }
 
 type Row = Record<string, any>;
@@ -233,6 +222,16 @@ export async function getAccount(db: Knex, id: string): Promise<Account> {
   if (!found) throw new UnknownAccount(id);
   return found;
 }
+
+/** Whether the account syncs; an unknown account is an error Temporal does not retry. */
+export const accountEnabled = operation(
+  { name: 'accountEnabled', input: z.object({ accountId: z.string().min(1) }), output: z.boolean() },
+  async (db, { accountId }) => {
+    const row = await db('seller_accounts').where({ id: accountId }).first('enabled');
+    if (!row) throw new UnknownAccount(accountId);
+    return row.enabled;
+  },
+);
 
 export async function listAccounts(db: Knex): Promise<Account[]> {
   return (await db('seller_accounts').select(PUBLIC_COLUMNS).orderBy('id')).map(fromRow);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Region } from '../activities/spapi/client';
-import { UserError } from '../lib/errors';
+import { UnknownMarketplace, UserError } from '../lib/errors';
 
 /**
  * The marketplace catalog (seeded, grown with `connector marketplaces add`) and each account's marketplaces:
@@ -22,9 +22,7 @@ export interface AccountMarketplace extends Marketplace {
 }
 
 /** A marketplace id or code the catalog does not hold. Not retryable: someone must add it first. */
-export class UnknownMarketplace extends UserError {
-  override name = 'UnknownMarketplace';
-}
+export { UnknownMarketplace };
 
 export const REGIONS: readonly Region[] = ['na', 'eu', 'fe'];
 

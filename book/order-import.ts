@@ -1,7 +1,11 @@
 import type { Knex } from 'knex';
-import type { MappedOrder } from '../activities/spapi/order-mapping';
+import { z } from 'zod';
 import { accountLocations, postMoves } from './locations';
-import { resolveProducts, SystemProductIds } from './order-products';
+import { operation } from './operation';
+import { BookOrder } from './order-records';
+import { resolveProducts, systemProducts, SystemProductIds } from './order-products';
+
+type MappedOrder = BookOrder;
 
 export const RETURN_EXPECTED = 'shipped before Amazon cancelled: expect a return';
 
@@ -55,19 +59,40 @@ function buyerCancellation(mapped: MappedOrder, line: MappedOrder['lines'][numbe
   return { buyer_cancel_requested: Boolean(request), buyer_cancel_reason: request?.reason ?? null };
 }
 
-export interface BookResult {
-  orderId: number;
-  outcome: 'imported' | 'updated' | 'unchanged';
-  state: string;
+const BookResult = z.object({
+  orderId: z.number().int(),
+  outcome: z.enum(['imported', 'updated', 'unchanged']),
+  state: z.string(),
   /** The order's state before this write (null: not in the book). */
-  previousState: string | null;
-}
+  previousState: z.string().nullable(),
+});
+export type BookResult = z.infer<typeof BookResult>;
 
 /**
- * Writes one Amazon order into the book: customer, order, lines, FBM delivery, FBA stock moves, cancellation.
- * Called inside one transaction; every statement is an upsert keyed by UNIQUE columns, so a re-run changes nothing.
+ * Writes one Amazon order into the book, in one transaction: customer, order, lines, FBM delivery, FBA stock moves,
+ * cancellation; then the searchOrders snapshot it came from is consumed (a newer one, written meanwhile, is kept).
+ * Every statement is an upsert keyed by UNIQUE columns, so a re-run changes nothing.
  */
-export async function writeOrder(
+export const importOrder = operation(
+  {
+    name: 'importOrder',
+    input: z.object({ accountId: z.string().min(1), workflowId: z.string().min(1), order: BookOrder }),
+    output: BookResult,
+  },
+  async (db, { accountId, workflowId, order }) => {
+    const products = await systemProducts(db);
+    return db.transaction(async (trx) => {
+      const written = await writeOrder(trx, accountId, order, workflowId, products);
+      await trx('amazon_order_snapshots')
+        .where({ account_id: accountId, amazon_order_id: order.amazonOrderId })
+        .where('last_updated_time', '<=', order.lastUpdatedTime)
+        .delete();
+      return written;
+    });
+  },
+);
+
+async function writeOrder(
   trx: Knex,
   accountId: string,
   mapped: MappedOrder,

@@ -6,21 +6,21 @@ export interface SystemProductIds {
   shipping: number;
 }
 
-/** Reads the system products' ids once (per activity factory, so per database): seeded rows, never changed. */
-export function createSystemProductCache(): (trx: Knex) => Promise<SystemProductIds> {
-  let ids: SystemProductIds | undefined;
-  return async (trx) => {
-    if (ids) return ids;
-    const rows = await trx('products')
-      .whereIn('system_key', ['amazon_sale', 'amazon_shipping'])
-      .select('id', 'system_key');
-    const byKey = new Map(rows.map((r) => [r.system_key as string, r.id as number]));
-    const sale = byKey.get('amazon_sale');
-    const shipping = byKey.get('amazon_shipping');
-    if (!sale || !shipping) throw new Error('the system products are missing: run the migrations (db/seeds)');
-    ids = { sale, shipping };
-    return ids;
-  };
+/** The system products' ids, read once per database: seeded rows, never changed. */
+const systemProductIds = new WeakMap<Knex, SystemProductIds>();
+
+export async function systemProducts(db: Knex): Promise<SystemProductIds> {
+  const cached = systemProductIds.get(db);
+  if (cached) return cached;
+  const rows = await db('products')
+    .whereIn('system_key', ['amazon_sale', 'amazon_shipping'])
+    .select('id', 'system_key');
+  const byKey = new Map(rows.map((r) => [r.system_key as string, r.id as number]));
+  const sale = byKey.get('amazon_sale');
+  const shipping = byKey.get('amazon_shipping');
+  if (!sale || !shipping) throw new Error('the system products are missing: run the migrations (db/seeds)');
+  systemProductIds.set(db, { sale, shipping });
+  return { sale, shipping };
 }
 
 /**

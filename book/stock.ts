@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
-import { UserError } from '../lib/errors';
+import { z } from 'zod';
+import { InvalidInput, UserError } from '../lib/errors';
+import { operation } from './operation';
+import { relinkOffers } from './products';
 
 /** Where stock enters and leaves the book when it is counted rather than moved (stock set, FBA sync). */
 export const ADJUSTMENT_LOCATION = 'INVENTORY-ADJUSTMENT';
@@ -242,3 +245,154 @@ export async function listOffers(
     lastError: o.last_error as string | null,
   }));
 }
+
+/** Accounts that sell the products (through FBM offers), or every account with FBM offers: whose sync a change concerns. */
+export const accountsSelling = operation(
+  {
+    name: 'accountsSelling',
+    input: z.object({ productIds: z.union([z.array(z.number().int()), z.literal('all')]) }),
+    output: z.array(z.string()),
+  },
+  async (db, { productIds }) => {
+    if (productIds !== 'all' && productIds.length === 0) return [];
+    const q = db('offers').where('channel', 'FBM').distinct('account_id').orderBy('account_id');
+    if (productIds !== 'all') q.whereIn('product_id', productIds);
+    return (await q).map((r) => r.account_id as string);
+  },
+);
+
+const StockRow = z.object({
+  sku: z.string({ error: 'is required' }).trim().min(1, 'is required'),
+  quantity: z
+    .number({ error: 'must be a whole number of 0 or more' })
+    .int('must be a whole number of 0 or more')
+    .min(0, 'must be a whole number of 0 or more')
+    .max(2_147_483_647, 'is too large'),
+  /** A stock location's code; the default warehouse WH when left out. */
+  location: z.string().trim().min(1).optional(),
+});
+
+/** Most rows one setStock takes: one transaction, validated as a whole. */
+export const MAX_STOCK_ROWS = 10_000;
+
+/**
+ * Sets counted on-hand quantities, up to 10,000 rows in one transaction, validated as a whole: one bad row (unknown
+ * SKU or location, a quantity that is not a whole number, a SKU twice at a location) refuses them all, each bad row
+ * listed, and nothing is written. Offers of Amazon SKUs that now exist in the catalog are re-linked. Returns what
+ * changed and the accounts whose FBM quantities it concerns (their debounced stockSync is the caller's to request).
+ */
+export const setStock = operation(
+  {
+    name: 'setStock',
+    input: z.object({
+      items: z
+        .array(StockRow)
+        .min(1, 'must hold at least one row')
+        .max(MAX_STOCK_ROWS, `must hold at most ${MAX_STOCK_ROWS} rows`),
+      /** Where the change comes from, kept on its moves (`stock set`, `stock import`, `api`). */
+      origin: z.string().min(1).default('stock set'),
+      /** Names the rows' moves so that a retried call posts nothing twice (an Idempotency-Key, say). */
+      reference: z.string().min(1).optional(),
+    }),
+    output: z.object({
+      items: z.array(z.object({ sku: z.string(), location: z.string(), before: z.number(), onHand: z.number() })),
+      moved: z.number(),
+      accounts: z.array(z.string()),
+    }),
+  },
+  async (db, input) => {
+    const rows = input.items.map((i) => ({ ...i, location: i.location ?? 'WH' }));
+    const skus = [...new Set(rows.map((r) => r.sku))];
+    const codes = [...new Set(rows.map((r) => r.location))];
+    const products = new Map<string, number>(
+      (await db('products').whereIn('sku', skus).whereNull('system_key').select('id', 'sku')).map((p) => [p.sku, p.id]),
+    );
+    const locations = new Map<string, number>(
+      (await db('stock_locations').whereIn('code', codes).where('kind', 'internal').select('id', 'code')).map((l) => [
+        l.code,
+        l.id,
+      ]),
+    );
+    const bad: Array<{ row: number; sku: string; error: string }> = [];
+    const seen = new Set<string>();
+    rows.forEach((r, row) => {
+      const key = `${r.location}\u0000${r.sku}`;
+      if (!products.has(r.sku)) bad.push({ row, sku: r.sku, error: `no product with SKU ${r.sku}` });
+      else if (!locations.has(r.location)) bad.push({ row, sku: r.sku, error: `no stock location ${r.location}` });
+      else if (seen.has(key)) bad.push({ row, sku: r.sku, error: `${r.sku} appears twice for ${r.location}` });
+      seen.add(key);
+    });
+    if (bad.length)
+      throw new InvalidInput(
+        `${bad.length} of ${rows.length} rows are refused, nothing was written: ${bad
+          .slice(0, 5)
+          .map((b) => `items[${b.row}] ${b.error}`)
+          .join('; ')}${bad.length > 5 ? '; …' : ''}`,
+        `items[${bad[0].row}]`,
+        bad,
+      );
+    const reference = input.reference ?? `stock-set:${Date.now()}:${process.pid}`;
+    return db.transaction(async (trx) => {
+      const before = new Map<string, number>(
+        (
+          await trx('stock_quants')
+            .whereIn('location_id', [...locations.values()])
+            .whereIn('product_id', [...products.values()])
+            .select('location_id', 'product_id', 'quantity')
+        ).map((q) => [`${q.location_id}:${q.product_id}`, q.quantity]),
+      );
+      let moved = 0;
+      // Locations in id order: two concurrent calls lock them in the same order, never deadlock.
+      for (const [code, locationIdOf] of [...locations].sort((a, b) => a[1] - b[1])) {
+        const items = rows
+          .filter((r) => r.location === code)
+          .map((r) => ({ productId: products.get(r.sku)!, quantity: r.quantity }));
+        moved += (
+          await setQuantities(trx, {
+            locationId: locationIdOf,
+            items,
+            referencePrefix: `${reference}:${code}:`,
+            origin: input.origin,
+          })
+        ).moved;
+      }
+      await relinkOffers(trx, skus);
+      const accounts = await accountsSelling(trx, { productIds: [...products.values()] });
+      return {
+        items: rows.map((r) => ({
+          sku: r.sku,
+          location: r.location,
+          before: before.get(`${locations.get(r.location)}:${products.get(r.sku)}`) ?? 0,
+          onHand: r.quantity,
+        })),
+        moved,
+        accounts,
+      };
+    });
+  },
+);
+
+/** Units kept back from Amazon for an offer of the account, in all its marketplaces or in one (by code, like DE). */
+export const setSafetyStock = operation(
+  {
+    name: 'setSafetyStock',
+    input: z.object({
+      accountId: z.string().min(1),
+      sellerSku: z.string().min(1),
+      marketplace: z.string().optional(),
+      safetyStock: z.number().int().min(0),
+    }),
+    output: z.object({ offers: z.number() }),
+  },
+  async (db, input) => {
+    const q = db('offers').where({ account_id: input.accountId, seller_sku: input.sellerSku });
+    if (input.marketplace)
+      q.whereIn('marketplace_id', db('marketplaces').where('code', input.marketplace.toUpperCase()).select('id'));
+    const offers = await q.update({ safety_stock: input.safetyStock, updated_at: db.fn.now() });
+    if (!offers)
+      throw new UserError(
+        `no offer ${input.sellerSku} on ${input.accountId}${input.marketplace ? ` in ${input.marketplace}` : ''}: see \`connector offers list --account ${input.accountId}\``,
+      );
+    return { offers };
+  },
+);

@@ -6,7 +6,7 @@ import type { Keyring } from '../lib/secrets';
 import type { Marketplace, Participation } from '../book/marketplaces';
 import { AccountCredentials, buildSellingPartner } from '../activities/spapi/client';
 import { fetchMarketplaceParticipations } from '../activities/spapi/clients';
-import { AmazonAuthFailed, SpApiError } from '../activities/spapi/errors';
+import { AmazonAuthFailed, SpApiError } from '../lib/errors';
 
 /**
  * The pieces of `connector accounts link` (Amazon's "website authorization workflow"): a signed, expiring `state`,

@@ -30,6 +30,9 @@ export const USAGE_PLANS: Readonly<Record<string, UsagePlan>> = {
 /** Amazon's extra limit on JSON_LISTINGS_FEED submissions: 5 feeds per 5 minutes (per seller and region). */
 export const LISTINGS_FEED_PLAN: UsagePlan = { rate: 5 / 300, burst: 5 };
 
+/** A JSON_LISTINGS_FEED document holds at most this many messages. */
+export const MAX_FEED_MESSAGES = 25_000;
+
 /** Orders 2026-01-01 FulfillmentStatus. */
 export const FULFILLMENT_STATUSES = [
   'PENDING_AVAILABILITY',

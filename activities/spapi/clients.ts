@@ -1,12 +1,7 @@
 import type { SellingPartner } from 'amazon-sp-api';
 import type { Knex } from 'knex';
 import type { Keyring } from '../../lib/secrets';
-import {
-  AccountDisabled,
-  accountVersion,
-  loadAccountCredentials,
-  UnknownAccount,
-} from '../../book/accounts';
+import { AccountDisabled, accountVersion, loadAccountCredentials, UnknownAccount } from '../../book/accounts';
 import type { Participation } from '../../book/marketplaces';
 import { AccountCredentials, buildSellingPartner } from './client';
 import { callSpApi } from './call';

@@ -1,16 +1,16 @@
 import fs from 'fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { requestStockSync, accountsSelling } from '../../activities/stock-requests';
 import {
   findProduct,
   importProducts,
   listProducts,
   readProductsCsv,
-  relinkOffers,
   validateProduct,
 } from '../../book/products';
-import { fbaDrift, listOffers, locationId, setQuantities, stockView } from '../../book/stock';
+import { accountsSelling, fbaDrift, listOffers, setSafetyStock, setStock, stockView } from '../../book/stock';
+import { getAccount } from '../../book/accounts';
+import { requestStockSync } from '../../lib/workflow-client';
 import { UserError } from '../../lib/errors';
 import { CliContext, withContext } from '../context';
 import { print, table, wantsJson } from '../output';
@@ -25,14 +25,11 @@ function parseQuantity(text: string, what: string): number {
 }
 
 async function accountExists(ctx: CliContext, accountId: string): Promise<void> {
-  if (!(await ctx.getDb()('seller_accounts').where({ id: accountId }).first('id'))) {
-    throw new UserError(`--account ${accountId}: no such account (see \`connector accounts list\`)`);
-  }
+  await getAccount(ctx.getDb(), accountId);
 }
 
 /** After a stock change: a debounced stockSync of each account selling the product. Temporal down is not an error. */
-async function requestSyncs(ctx: CliContext, productIds: number[] | 'all'): Promise<string[]> {
-  const accounts = await accountsSelling(ctx.getDb(), productIds);
+async function requestSyncs(ctx: CliContext, accounts: string[]): Promise<string[]> {
   if (accounts.length === 0) return [];
   try {
     const client = await ctx.getTemporal();
@@ -79,7 +76,7 @@ export function register(program: Command): void {
         });
         bar?.stop();
         // A file may hold 100k SKUs: ask every account with FBM offers rather than list the products.
-        if (result.stockMoves > 0) await requestSyncs(ctx, 'all');
+        if (result.stockMoves > 0) await requestSyncs(ctx, await accountsSelling(ctx.getDb(), { productIds: 'all' }));
         print(cmd, { file, imported: rows.length, ...result, rejected: errors.length, errors }, () =>
           [
             `${file}: ${rows.length} products imported (${result.created} new, ${result.updated} updated, ${result.stockMoves} stock adjustments), ${errors.length} rows refused`,
@@ -108,7 +105,10 @@ export function register(program: Command): void {
         });
         if (typeof checked === 'string') throw new UserError(checked.replace('on-hand', '--on-hand'));
         const result = await importProducts(ctx.getDb(), [checked]);
-        if (checked.onHand !== undefined) await requestSyncs(ctx, [(await findProduct(ctx.getDb(), sku)).id]);
+        if (checked.onHand !== undefined) {
+          const productIds = [(await findProduct(ctx.getDb(), sku)).id];
+          await requestSyncs(ctx, await accountsSelling(ctx.getDb(), { productIds }));
+        }
         print(cmd, { sku, created: result.created === 1 }, `product ${sku} ${result.created ? 'added' : 'updated'}`);
       }),
     );
@@ -156,22 +156,9 @@ export function register(program: Command): void {
     .action((sku: string, quantity: string, opts, cmd: Command) =>
       withContext(async (ctx) => {
         const qty = parseQuantity(quantity, 'quantity');
-        const db = ctx.getDb();
-        const product = await findProduct(db, sku);
-        const location = await locationId(db, opts.location);
-        const before =
-          (await db('stock_quants').where({ location_id: location, product_id: product.id }).first('quantity'))
-            ?.quantity ?? 0;
-        await db.transaction(async (trx) => {
-          await setQuantities(trx, {
-            locationId: location,
-            items: [{ productId: product.id, quantity: qty }],
-            referencePrefix: `stock-set:${Date.now()}:${process.pid}:`,
-            origin: 'stock set',
-          });
-          await relinkOffers(trx, [sku]);
-        });
-        const accounts = opts.sync ? await requestSyncs(ctx, [product.id]) : [];
+        const set = await setStock(ctx.getDb(), { items: [{ sku, quantity: qty, location: opts.location }] });
+        const before = set.items[0].before;
+        const accounts = opts.sync ? await requestSyncs(ctx, set.accounts) : [];
         print(
           cmd,
           { sku, location: opts.location, before, onHand: qty, syncRequested: accounts },
@@ -244,22 +231,13 @@ export function register(program: Command): void {
       withContext(async (ctx) => {
         const qty = parseQuantity(quantity, 'quantity');
         await accountExists(ctx, opts.account);
-        const q = ctx.getDb()('offers').where({ account_id: opts.account, seller_sku: sellerSku });
-        if (opts.marketplace)
-          q.whereIn(
-            'marketplace_id',
-            ctx.getDb()('marketplaces').where('code', opts.marketplace.toUpperCase()).select('id'),
-          );
-        const updated = await q.update({ safety_stock: qty, updated_at: ctx.getDb().fn.now() });
-        if (!updated)
-          throw new UserError(
-            `no offer ${sellerSku} on ${opts.account}${opts.marketplace ? ` in ${opts.marketplace}` : ''}: see \`connector offers list --account ${opts.account}\``,
-          );
-        const productIds = await ctx
-          .getDb()('offers')
-          .where({ account_id: opts.account, seller_sku: sellerSku })
-          .pluck('product_id');
-        await requestSyncs(ctx, productIds);
+        const { offers: updated } = await setSafetyStock(ctx.getDb(), {
+          accountId: opts.account,
+          sellerSku,
+          marketplace: opts.marketplace,
+          safetyStock: qty,
+        });
+        await requestSyncs(ctx, [opts.account]);
         print(
           cmd,
           { sellerSku, account: opts.account, safetyStock: qty, offers: updated },

@@ -1,6 +1,6 @@
 import { fbmOfferQuantities } from '../../book/stock';
-import { requestStockSync } from '../../activities/stock-requests';
-import { QuotaExceeded } from '../../activities/spapi/errors';
+import { requestStockSync } from '../../lib/workflow-client';
+import { QuotaExceeded } from '../../lib/errors';
 import { LISTINGS_FEED_BUCKET } from '../../activities/spapi/feeds';
 import { RateLimiter } from '../../activities/spapi/rate-limiter';
 import { stockSync, StockSyncInput, StockSyncResult } from '../../workflows/stock-sync';

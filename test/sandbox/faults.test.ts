@@ -1,6 +1,6 @@
 import { callSpApi } from '../../activities/spapi/call';
 import { buildSellingPartner } from '../../activities/spapi/client';
-import { AmazonUnavailable, QuotaExceeded } from '../../activities/spapi/errors';
+import { AmazonUnavailable, QuotaExceeded } from '../../lib/errors';
 import { parseFaultSpec } from '../../sandbox/faults';
 import { expectError, expectModel, http, newSeller, startTestSandbox, TestSandbox, TestSeller, US } from './support';
 

@@ -1,37 +1,25 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db';
+import { importOrder as writeOrder } from '../book/order-import';
+import { markAttention, markShipByStatus } from '../book/orders';
+import { orderSummary, OrderSummary, purgePii } from '../book/order-lifecycle';
+import { orderSnapshot } from '../book/order-sync';
+import { finishConfirmations, packagesToConfirm, recordConfirmation, recordShipment } from '../book/shipments';
+import { findMarketplace, Marketplace } from '../book/marketplaces';
+import { AmazonAuthFailed, AmazonRejected } from '../lib/errors';
 import type { Logger } from '../lib/logger';
-import type { OrderState, ShipmentSignal } from '../workflows/order-types';
+import type { ShipmentInput } from '../lib/shipment';
+import { createStockSyncRequester } from '../lib/workflow-client';
 import { isPending } from '../workflows/order-types';
 import { activityAttempt, heartbeating } from './heartbeat';
-import { writeOrder } from '../book/order-import';
-import { createSystemProductCache } from '../book/order-products';
-import { markAttention, orderSummary, purgePii } from '../book/order-queries';
-import { confirmPackages, recordPackage } from '../book/shipments';
-import { createStockSyncRequester } from './stock-requests';
 import { asActivityFailure, SpApi } from './spapi/gateway';
-import { AmazonAuthFailed, AmazonRejected } from './spapi/errors';
 import { mapOrder, OrderMappingError } from './spapi/order-mapping';
+import { confirmShipment, getOrder } from './spapi/orders';
 import type { Order } from './spapi/orders-2026-types';
-import { ORDER_INCLUDED_DATA } from '../lib/amazon-facts';
 
-/** Everything the order workflow needs to decide its next step: ids, states and counts, never personal data. */
-export interface OrderSummary {
-  outcome: 'pending' | 'imported' | 'updated' | 'unchanged' | 'needs_attention';
-  state: OrderState | null;
-  channel: 'FBA' | 'FBM' | null;
-  amazonStatus: string;
-  reason: string | null;
-  /** What raised the needs_attention flag: import (the order could not be written), shipment, confirmation, cancellation. */
-  attentionSource: string | null;
-  openQuantity: number;
-  pendingPackages: number;
-  latestShipDate: string | null;
-  closed: boolean;
-  closedAt: string | null;
-  piiRetentionMs: number;
-  shipRiskMarginMs: number;
-}
+/** The order workflow's activities: Amazon's order into the book, packages to Amazon, the ship-by and PII timers. */
+
+export type { OrderSummary };
 
 export interface OrderActivityDeps {
   db: Db;
@@ -42,7 +30,7 @@ export interface OrderActivityDeps {
   /** How long before Amazon's latest ship date an open FBM order counts as at risk. */
   shipRiskMarginMs: number;
   onImported?: (summary: { channel: string | null; marketplaceId: string; outcome: string }) => void;
-  /** For the debounced stock sync an import asks for (activities/stock-requests.ts). */
+  /** For the debounced stock sync an import asks for (lib/workflow-client.ts). */
   temporal: Client;
   taskQueue: string;
 }
@@ -64,42 +52,47 @@ function changesStock(summary: OrderSummary, previousState: string | null): bool
 /** How long a worker keeps a marketplace row: `marketplaces add` may correct one (an unknown id is never kept). */
 export const MARKETPLACE_CACHE_MS = 60_000;
 
-function createMarketplaceCache(db: Db): (id: string) => Promise<Record<string, any> | undefined> {
-  const rows = new Map<string, { row: Record<string, any>; until: number }>();
+function createMarketplaceCache(db: Db): (id: string) => Promise<Marketplace | undefined> {
+  const rows = new Map<string, { row: Marketplace; until: number }>();
   return async (id) => {
     const cached = rows.get(id);
     if (cached && cached.until > Date.now()) return cached.row;
-    const row = await db('marketplaces').where({ id }).first();
-    if (row) rows.set(id, { row, until: Date.now() + MARKETPLACE_CACHE_MS });
+    const row = await findMarketplace(db, id);
+    if (row && row.id === id) rows.set(id, { row, until: Date.now() + MARKETPLACE_CACHE_MS });
     else rows.delete(id);
-    return row;
+    return row?.id === id ? row : undefined;
   };
 }
 
 export function createOrderActivities(deps: OrderActivityDeps) {
   const { db, spapi, logger } = deps;
   const requestStockSync = createStockSyncRequester({ temporal: deps.temporal, taskQueue: deps.taskQueue });
-  const systemProducts = createSystemProductCache();
   const marketplaces = createMarketplaceCache(db);
-  const summarize = async (accountId: string, amazonOrderId: string, outcome: OrderSummary['outcome']) => ({
-    ...(await orderSummary(db, accountId, amazonOrderId, outcome, deps.piiRetentionMs)),
-    shipRiskMarginMs: deps.shipRiskMarginMs,
-  });
+  const summarize = (accountId: string, amazonOrderId: string, outcome: OrderSummary['outcome']) =>
+    orderSummary(db, {
+      accountId,
+      amazonOrderId,
+      outcome,
+      defaultRetentionMs: deps.piiRetentionMs,
+      shipRiskMarginMs: deps.shipRiskMarginMs,
+    });
 
   /** The newest payload we hold (searchOrders' snapshot) if it is as new as the header, else getOrder. */
   async function latestOrder(accountId: string, amazonOrderId: string, lastUpdatedTime: string): Promise<Order> {
-    const snapshot = await db('amazon_order_snapshots')
-      .where({ account_id: accountId, amazon_order_id: amazonOrderId })
-      .first();
-    if (snapshot && new Date(snapshot.last_updated_time).getTime() >= Date.parse(lastUpdatedTime))
+    const snapshot = await orderSnapshot(db, { accountId, amazonOrderId });
+    if (snapshot && Date.parse(snapshot.lastUpdatedTime) >= Date.parse(lastUpdatedTime))
       return snapshot.payload as Order;
-    const response = await spapi.call<{ order: Order }>(accountId, {
-      operation: 'getOrder',
-      endpoint: 'orders',
-      path: { orderId: amazonOrderId },
-      query: { includedData: ORDER_INCLUDED_DATA },
-    });
-    return response.order;
+    return getOrder(spapi, accountId, amazonOrderId);
+  }
+
+  /** Business errors flag the order and end the import; the workflow waits for `retry` or a newer update. */
+  async function flagImport(
+    input: { accountId: string; amazonOrderId: string; workflowId: string },
+    reason: string,
+    marketplaceId?: string,
+  ): Promise<OrderSummary> {
+    await markAttention(db, { ...input, reason, source: 'import', marketplaceId });
+    return summarize(input.accountId, input.amazonOrderId, 'needs_attention');
   }
 
   const activities = {
@@ -118,10 +111,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       try {
         order = await latestOrder(accountId, amazonOrderId, input.lastUpdatedTime);
       } catch (err) {
-        if (err instanceof AmazonRejected || err instanceof AmazonAuthFailed) {
-          await markAttention(db, accountId, amazonOrderId, err.message, 'import', input.workflowId);
-          return summarize(accountId, amazonOrderId, 'needs_attention');
-        }
+        if (err instanceof AmazonRejected || err instanceof AmazonAuthFailed) return flagImport(input, err.message);
         throw asActivityFailure(err);
       }
       const status = order.fulfillment?.fulfillmentStatus ?? '';
@@ -134,39 +124,23 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         const reason = marketplaceId
           ? `unknown marketplace ${marketplaceId}: add it with \`connector marketplaces add --id ${marketplaceId} ...\`, then retry`
           : 'malformed order: salesChannel.marketplaceId: missing';
-        await markAttention(db, accountId, amazonOrderId, reason, 'import', input.workflowId, marketplaceId);
-        return summarize(accountId, amazonOrderId, 'needs_attention');
+        return flagImport(input, reason, marketplaceId);
       }
       let mapped;
       try {
-        mapped = mapOrder(order, {
-          id: marketplace.id,
-          code: marketplace.code,
-          currency: marketplace.currency,
-          region: marketplace.region,
-          countryCode: marketplace.country_code,
-        });
+        mapped = mapOrder(order, marketplace);
       } catch (err) {
         // mapOrder is pure: whatever it throws, a retry throws again. A TypeError means a null or a wrong type where
         // the model has an object or text (R5 of the fault suite): flag it rather than retry forever.
+        if (err instanceof OrderMappingError) log.warn({ field: err.field }, 'order flagged: malformed payload');
+        else log.error({ err }, 'order flagged: the mapping failed on an unexpected payload shape');
         const reason =
           err instanceof OrderMappingError
             ? `malformed order: ${err.message}`
             : `malformed order: a field is null or of the wrong type where Amazon's model has an object or text (${(err as Error).message})`;
-        await markAttention(db, accountId, amazonOrderId, reason, 'import', input.workflowId, marketplaceId);
-        if (err instanceof OrderMappingError) log.warn({ field: err.field }, 'order flagged: malformed payload');
-        else log.error({ err }, 'order flagged: the mapping failed on an unexpected payload shape');
-        return summarize(accountId, amazonOrderId, 'needs_attention');
+        return flagImport(input, reason, marketplaceId);
       }
-      const result = await db.transaction(async (trx) => {
-        const written = await writeOrder(trx, accountId, mapped, input.workflowId, await systemProducts(trx));
-        // Consumed: a newer snapshot (written meanwhile by orderSync) is kept for the next update.
-        await trx('amazon_order_snapshots')
-          .where({ account_id: accountId, amazon_order_id: amazonOrderId })
-          .where('last_updated_time', '<=', mapped.lastUpdatedTime)
-          .delete();
-        return written;
-      });
+      const result = await writeOrder(db, { accountId, workflowId: input.workflowId, order: mapped });
       deps.onImported?.({ channel: mapped.channel, marketplaceId, outcome: result.outcome });
       log.info({ outcome: result.outcome, state: result.state, channel: mapped.channel }, 'order reconciled');
       const summary = await summarize(accountId, amazonOrderId, result.outcome);
@@ -176,12 +150,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     },
 
     async markNeedsAttention(input: { accountId: string; amazonOrderId: string; reason: string }): Promise<void> {
-      await markAttention(db, input.accountId, input.amazonOrderId, input.reason, 'shipment');
+      await markAttention(db, { ...input, source: 'shipment' });
     },
 
     /** Splits the open delivery into a package (what shipped) and the backorder; checks quantities against what is open. */
-    async recordShipment(input: { accountId: string; amazonOrderId: string; shipment: ShipmentSignal }) {
-      const recorded = await recordPackage(db, input.accountId, input.amazonOrderId, input.shipment);
+    async recordShipment(input: { accountId: string; amazonOrderId: string; shipment: ShipmentInput }) {
+      const recorded = await recordShipment(db, input);
       if (recorded.outcome === 'rejected') return recorded;
       return {
         outcome: 'recorded' as const,
@@ -192,8 +166,26 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 
     /** Sends every recorded package Amazon has not accepted yet (confirmShipment, one call per package). */
     async confirmPendingPackages(input: { accountId: string; amazonOrderId: string }) {
-      const result = await confirmPackages(db, spapi, input.accountId, input.amazonOrderId);
-      return { ...result, summary: await summarize(input.accountId, input.amazonOrderId, 'updated') };
+      let rejected: string | null = null;
+      for (const pkg of await packagesToConfirm(db, input)) {
+        try {
+          await confirmShipment(spapi, input.accountId, input.amazonOrderId, pkg.request);
+          await recordConfirmation(db, { ...input, deliveryId: pkg.deliveryId, accepted: true });
+        } catch (err) {
+          if (!(err instanceof AmazonRejected)) throw asActivityFailure(err);
+          rejected = `Amazon rejected package ${pkg.packageReferenceId} (tracking ${pkg.trackingNumber}): ${err.amazonMessage}`;
+          await recordConfirmation(db, {
+            ...input,
+            deliveryId: pkg.deliveryId,
+            accepted: false,
+            amazonMessage: err.amazonMessage,
+            reason: rejected,
+          });
+          break;
+        }
+      }
+      const packages = await finishConfirmations(db, { ...input, rejected: rejected !== null });
+      return { packages, rejected, summary: await summarize(input.accountId, input.amazonOrderId, 'updated') };
     },
 
     /** The ship-by timer fired: ship_risk before Amazon's latest ship date, late after it (cleared when shipped). */
@@ -202,14 +194,16 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       amazonOrderId: string;
       status: 'ship_risk' | 'late';
     }): Promise<void> {
-      await db('sale_orders')
-        .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
-        .whereNotIn('state', ['shipped', 'cancelled'])
-        .update({ ship_by_status: input.status, updated_at: db.fn.now() });
+      await markShipByStatus(db, input);
     },
 
     async purgeOrderPii(input: { accountId: string; amazonOrderId: string }): Promise<void> {
-      await purgePii(db, input.accountId, input.amazonOrderId);
+      await purgePii(db, input);
+    },
+
+    /** For order workflows whose history predates `import-requests-stock-sync` (the import asks since). */
+    async requestStockSync(input: { accountId: string }): Promise<{ workflowId: string; started: boolean }> {
+      return requestStockSync(input.accountId);
     },
   };
   // The two that may wait on Amazon (and its rate limiter) heartbeat: their retry policy has a short heartbeatTimeout.
@@ -221,3 +215,5 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       heartbeating(() => activities.confirmPendingPackages(input)),
   };
 }
+
+export type OrderActivities = ReturnType<typeof createOrderActivities>;

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
 import { activityLogger } from './log';
+import { accountEnabled } from '../book/accounts';
 import {
   applyFeedEnd,
   closePatchSubmission,
@@ -11,28 +12,31 @@ import {
   StockSyncCounts,
 } from '../book/stock-outcomes';
 import {
+  abandonLease,
   claimRun,
   itemsToCheck,
   offerCandidates,
+  otherLeaseHolder,
   pendingItems,
   planItems,
   prepareSubmissions,
   recordChecks,
   recordDiscovery,
   recordFeedSubmitted,
+  recordFeedStatus,
   releaseRun,
   RunRef,
   Submission,
   submissionWithAccount,
 } from '../book/stock-sync';
 import { downloadProcessingReport, FeedTransport, getFeed, isFinished, submitListingsFeed } from './spapi/feeds';
-import { AmazonAuthFailed, AmazonRejected } from './spapi/errors';
+import { AmazonAuthFailed, AmazonRejected } from '../lib/errors';
 import { asActivityFailure, AccountClientSource, SpApi } from './spapi/gateway';
 import { lookupListings, patchQuantity, SEARCH_BATCH } from './spapi/listings';
 import { buildQuantityFeed, ListingFacts, readProcessingReport } from './spapi/listings-feed';
 import type { RateLimiter } from './spapi/rate-limiter';
 
-export interface StockActivityDeps {
+export interface StockSyncActivityDeps {
   db: Db;
   spapi: SpApi;
   /** The accounts' clients, for feed document upload and download (not SP-API operations). */
@@ -75,19 +79,14 @@ function heartbeat(details: unknown): void {
   }
 }
 
-export function createStockActivities(deps: StockActivityDeps) {
+export function createStockSyncActivities(deps: StockSyncActivityDeps) {
   const { db, spapi } = deps;
   const transport: FeedTransport = { spapi, clients: deps.clients, limiter: deps.limiter };
 
-  async function holderAlive(workflowId: string, runId: string): Promise<boolean> {
-    if (!deps.temporal) {
-      const lease = await db('stock_sync_leases')
-        .where({ workflow_id: workflowId, workflow_run_id: runId })
-        .first('acquired_at');
-      return Boolean(lease) && Date.now() - new Date(lease.acquired_at).getTime() < LEASE_WITHOUT_TEMPORAL_MS;
-    }
+  async function holderAlive(holder: { workflowId: string; workflowRunId: string; acquiredAt: Date }) {
+    if (!deps.temporal) return Date.now() - holder.acquiredAt.getTime() < LEASE_WITHOUT_TEMPORAL_MS;
     try {
-      const description = await deps.temporal.workflow.getHandle(workflowId, runId).describe();
+      const description = await deps.temporal.workflow.getHandle(holder.workflowId, holder.workflowRunId).describe();
       return description.status.name === 'RUNNING';
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
@@ -126,31 +125,28 @@ export function createStockActivities(deps: StockActivityDeps) {
   return {
     /** Takes the account's stock sync lease for this workflow run, or says who holds it. */
     async claimStockSync(input: RunRef & { reason: string }) {
-      const account = await db('seller_accounts').where({ id: input.accountId }).first('enabled');
-      if (!account)
-        throw ApplicationFailure.create({
-          type: 'InvalidInput',
-          nonRetryable: true,
-          message: `unknown account ${input.accountId}`,
-        });
-      if (!account.enabled) return { status: 'disabled' as const, pollIntervalMs: deps.feedPollIntervalMs };
-      const claim = await claimRun(db, input, input.reason, holderAlive);
+      if (!(await accountEnabled(db, { accountId: input.accountId })))
+        return { status: 'disabled' as const, pollIntervalMs: deps.feedPollIntervalMs };
+      // A holder whose workflow is no longer running (terminated, timed out) loses the lease.
+      const holder = await otherLeaseHolder(db, input);
+      if (holder && !(await holderAlive(holder))) await abandonLease(db, { accountId: input.accountId, ...holder });
+      const claim = await claimRun(db, input);
       return claim.granted
         ? { status: 'granted' as const, runId: claim.runId, pollIntervalMs: deps.feedPollIntervalMs }
         : { status: 'busy' as const, holder: claim.holder, pollIntervalMs: deps.feedPollIntervalMs };
     },
 
     async releaseStockSync(input: RunRef & { runId: number }): Promise<void> {
-      await releaseRun(db, input, input.runId);
+      await releaseRun(db, input);
     },
 
     /** Products of our catalog listed on Amazon for this account but without an offer yet become offers. */
     async discoverOffers(input: { accountId: string }): Promise<{ looked: number; discovered: number; more: boolean }> {
-      const candidates = await offerCandidates(db, input.accountId, LOOKUPS_PER_CALL);
+      const candidates = await offerCandidates(db, { accountId: input.accountId, limit: LOOKUPS_PER_CALL });
       if (candidates.length === 0) return { looked: 0, discovered: 0, more: false };
       try {
         const looked = await lookup(input.accountId, candidates);
-        const discovered = await recordDiscovery(db, input.accountId, looked);
+        const discovered = await recordDiscovery(db, { accountId: input.accountId, looked });
         return { looked: looked.length, discovered, more: candidates.length === LOOKUPS_PER_CALL };
       } catch (err) {
         // Finding new offers is a side task: a refusal (bad SKU, rights) must not stop known offers from syncing.
@@ -165,16 +161,16 @@ export function createStockActivities(deps: StockActivityDeps) {
 
     /** Computes every FBM offer's quantity in SQL and records the changed ones as this run's items. */
     async planStockSync(input: { accountId: string; runId: number; listingMaxAgeMs: number }) {
-      return planItems(db, input.accountId, input.runId, input.listingMaxAgeMs);
+      return planItems(db, input);
     },
 
     /** Looks up the listings of up to 2,000 of the run's offers: product type, and whether Amazon fulfils them now. */
     async checkListings(input: { accountId: string; runId: number; phase: 'before' | 'rejected' }) {
-      const rows = await itemsToCheck(db, input.runId, input.phase, LOOKUPS_PER_CALL);
+      const rows = await itemsToCheck(db, { runId: input.runId, phase: input.phase, limit: LOOKUPS_PER_CALL });
       if (rows.length === 0) return { checked: 0, switchedToFba: 0, notListed: 0, more: false };
       try {
         const looked = await lookup(input.accountId, rows);
-        const result = await recordChecks(db, input.runId, input.phase, looked);
+        const result = await recordChecks(db, { runId: input.runId, phase: input.phase, checked: looked });
         if (result.switchedToFba)
           activityLogger(deps.logger, { account: input.accountId }).info(
             { switched: result.switchedToFba },
@@ -187,42 +183,37 @@ export function createStockActivities(deps: StockActivityDeps) {
     },
 
     async prepareStockSubmissions(input: { runId: number; patchThreshold: number }): Promise<Submission[]> {
-      return prepareSubmissions(db, input.runId, input.patchThreshold);
+      return prepareSubmissions(db, input);
     },
 
     /** A few changes: one patchListingsItem per SKU, each outcome recorded as it comes. */
     async patchQuantities(input: { submissionId: number }): Promise<{ accepted: number; rejected: number }> {
-      const submission = await submissionWithAccount(db, input.submissionId);
-      const sellerId = await spapi.sellerId(submission.account_id);
+      const submission = await submissionWithAccount(db, input);
+      const sellerId = await spapi.sellerId(submission.accountId);
       try {
-        await eachLimited(await pendingItems(db, input.submissionId), PARALLEL_CALLS, async (item) => {
-          const outcome = await patchQuantity(spapi, submission.account_id, sellerId, {
+        await eachLimited(await pendingItems(db, input), PARALLEL_CALLS, async (item) => {
+          const outcome = await patchQuantity(spapi, submission.accountId, sellerId, {
             ...item,
-            marketplaceId: submission.marketplace_id,
+            marketplaceId: submission.marketplaceId,
           });
-          await recordPatchOutcome(db, submission.run_id, item.offerId, outcome);
+          await recordPatchOutcome(db, { runId: submission.runId, offerId: item.offerId, outcome });
         });
       } catch (err) {
         throw failure(err);
       }
-      return closePatchSubmission(db, input.submissionId);
+      return closePatchSubmission(db, input);
     },
 
     /** Many changes: the feed document is built and uploaded here, so 25,000 SKUs never enter workflow history. */
     async submitQuantityFeed(input: { submissionId: number }): Promise<{ feedId: string }> {
-      const submission = await submissionWithAccount(db, input.submissionId);
-      if (submission.feed_id) return { feedId: submission.feed_id };
-      const sellerId = await spapi.sellerId(submission.account_id);
-      const document = buildQuantityFeed(sellerId, await pendingItems(db, input.submissionId));
+      const submission = await submissionWithAccount(db, input);
+      if (submission.feedId) return { feedId: submission.feedId };
+      const sellerId = await spapi.sellerId(submission.accountId);
+      const document = buildQuantityFeed(sellerId, await pendingItems(db, input));
       heartbeat('built');
       try {
-        const feedId = await submitListingsFeed(
-          transport,
-          submission.account_id,
-          [submission.marketplace_id],
-          document,
-        );
-        await recordFeedSubmitted(db, input.submissionId, feedId);
+        const feedId = await submitListingsFeed(transport, submission.accountId, [submission.marketplaceId], document);
+        await recordFeedSubmitted(db, { submissionId: input.submissionId, feedId });
         return { feedId };
       } catch (err) {
         throw failure(err);
@@ -230,12 +221,14 @@ export function createStockActivities(deps: StockActivityDeps) {
     },
 
     async checkQuantityFeed(input: { submissionId: number }): Promise<{ processingStatus: string; finished: boolean }> {
-      const submission = await submissionWithAccount(db, input.submissionId);
+      const submission = await submissionWithAccount(db, input);
       try {
-        const feed = await getFeed(transport, submission.account_id, submission.feed_id!);
-        await db('stock_sync_submissions')
-          .where({ id: input.submissionId })
-          .update({ processing_status: feed.processingStatus, result_document_id: feed.resultFeedDocumentId ?? null });
+        const feed = await getFeed(transport, submission.accountId, submission.feedId!);
+        await recordFeedStatus(db, {
+          submissionId: input.submissionId,
+          processingStatus: feed.processingStatus,
+          resultDocumentId: feed.resultFeedDocumentId ?? null,
+        });
         return { processingStatus: feed.processingStatus, finished: isFinished(feed.processingStatus) };
       } catch (err) {
         throw failure(err);
@@ -244,37 +237,40 @@ export function createStockActivities(deps: StockActivityDeps) {
 
     /** Downloads the processing report and records each SKU's outcome; FATAL or CANCELLED marks nothing sent. */
     async applyQuantityFeedResult(input: { submissionId: number }) {
-      const submission = await submissionWithAccount(db, input.submissionId);
-      if (submission.finished_at)
+      const submission = await submissionWithAccount(db, input);
+      if (submission.finished)
         return { accepted: submission.accepted, rejected: submission.rejected, failed: 0, error: submission.error };
       try {
-        const feed = await getFeed(transport, submission.account_id, submission.feed_id!);
+        const feed = await getFeed(transport, submission.accountId, submission.feedId!);
         if (!isFinished(feed.processingStatus))
           throw ApplicationFailure.create({
             type: 'FeedNotFinished',
-            message: `feed ${submission.feed_id} is ${feed.processingStatus}`,
+            message: `feed ${submission.feedId} is ${feed.processingStatus}`,
           });
         const report = feed.resultFeedDocumentId
           ? readProcessingReport(
-              await downloadProcessingReport(transport, submission.account_id, feed.resultFeedDocumentId),
+              await downloadProcessingReport(transport, submission.accountId, feed.resultFeedDocumentId),
             )
           : undefined;
         heartbeat('downloaded');
         const result =
           feed.processingStatus === 'DONE' && report
-            ? await applyFeedEnd(db, input.submissionId, { processingStatus: 'DONE', report })
-            : await applyFeedEnd(db, input.submissionId, {
-                processingStatus:
-                  feed.processingStatus === 'DONE' ? 'FATAL' : (feed.processingStatus as 'FATAL' | 'CANCELLED'),
-                error:
-                  report?.documentErrors.join('; ') ||
-                  (feed.processingStatus === 'CANCELLED' ? 'cancelled before processing' : 'no processing report'),
+            ? await applyFeedEnd(db, { submissionId: input.submissionId, end: { processingStatus: 'DONE', report } })
+            : await applyFeedEnd(db, {
+                submissionId: input.submissionId,
+                end: {
+                  processingStatus:
+                    feed.processingStatus === 'DONE' ? 'FATAL' : (feed.processingStatus as 'FATAL' | 'CANCELLED'),
+                  error:
+                    report?.documentErrors.join('; ') ||
+                    (feed.processingStatus === 'CANCELLED' ? 'cancelled before processing' : 'no processing report'),
+                },
               });
         deps.feedMessages?.inc({ outcome: 'accepted' }, result.accepted);
         deps.feedMessages?.inc({ outcome: 'rejected' }, result.rejected);
         if (result.error)
-          activityLogger(deps.logger, { account: submission.account_id }).warn(
-            { feedId: submission.feed_id, error: result.error },
+          activityLogger(deps.logger, { account: submission.accountId }).warn(
+            { feedId: submission.feedId, error: result.error },
             'feed not applied: its SKUs go again next run',
           );
         return result;
@@ -284,9 +280,10 @@ export function createStockActivities(deps: StockActivityDeps) {
     },
 
     async finishStockSync(input: { runId: number }): Promise<StockSyncCounts> {
-      return finishRun(db, input.runId);
+      return finishRun(db, input);
     },
   };
 }
 
-export type StockActivities = ReturnType<typeof createStockActivities>;
+export type { StockSyncCounts };
+export type StockSyncActivities = ReturnType<typeof createStockSyncActivities>;

@@ -1,6 +1,42 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { stockSyncWorkflowId } from '../workflows/ids';
+import { orderWorkflowId, stockSyncWorkflowId } from '../workflows/ids';
+import { amazonUpdate, order } from '../workflows/order';
+import type { OrderHeader } from '../workflows/order-types';
+import {
+  AMAZON_ORDER_ID,
+  FULFILLMENT_CHANNEL,
+  MARKETPLACE_ID,
+  ORDER_STATE,
+  SELLER_ACCOUNT,
+} from '../workflows/search-attributes';
+
+/**
+ * How the connector starts and signals its workflows from outside them: orderSync's dispatch, the CLI, the API and
+ * the notification consumer all use these, so an order workflow is always started the same way.
+ */
+
+/** Signal-with-start of the order's workflow with Amazon's latest header (no buyer data), with its search attributes. */
+export async function signalOrder(
+  client: Client,
+  input: { taskQueue: string; accountId: string; header: OrderHeader },
+): Promise<void> {
+  const { accountId, header } = input;
+  await client.workflow.signalWithStart(order, {
+    workflowId: orderWorkflowId(accountId, header.amazonOrderId),
+    taskQueue: input.taskQueue,
+    args: [{ accountId, header }],
+    signal: amazonUpdate,
+    signalArgs: [header],
+    typedSearchAttributes: [
+      { key: AMAZON_ORDER_ID, value: header.amazonOrderId },
+      { key: SELLER_ACCOUNT, value: accountId },
+      { key: MARKETPLACE_ID, value: header.marketplaceId },
+      { key: FULFILLMENT_CHANNEL, value: header.channel },
+      { key: ORDER_STATE, value: 'new' },
+    ],
+  });
+}
 
 /**
  * Debounced stock sync after stock changes. Each change starts `stockSync` with a workflow id per window of time
@@ -39,14 +75,6 @@ export async function requestStockSync(
   }
 }
 
-/** Accounts that sell the products (through FBM offers), or every account with FBM offers: whose sync a change concerns. */
-export async function accountsSelling(db: import('knex').Knex, productIds: number[] | 'all'): Promise<string[]> {
-  if (productIds !== 'all' && productIds.length === 0) return [];
-  const q = db('offers').where('channel', 'FBM').distinct('account_id').orderBy('account_id');
-  if (productIds !== 'all') q.whereIn('product_id', productIds);
-  return (await q).map((r) => r.account_id as string);
-}
-
 /**
  * requestStockSync for one worker process, remembering per account the last window it was requested for: the window's
  * run exists from the first request on (started or refused as a duplicate), so later changes of the window need no RPC.
@@ -61,15 +89,5 @@ export function createStockSyncRequester(deps: { temporal: Client; taskQueue: st
     const result = await requestStockSync(deps.temporal, { accountId, taskQueue: deps.taskQueue, windowMs, now });
     requested.set(accountId, result.workflowId);
     return result;
-  };
-}
-
-/** The activity, for order workflows whose history predates `import-requests-stock-sync` (the import asks since). */
-export function createStockRequestActivities(deps: { temporal: Client; taskQueue: string; windowMs?: number }) {
-  const request = createStockSyncRequester(deps);
-  return {
-    async requestStockSync(input: { accountId: string }): Promise<{ workflowId: string; started: boolean }> {
-      return request(input.accountId);
-    },
   };
 }
