@@ -1,13 +1,7 @@
 import fs from 'fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import {
-  findProduct,
-  importProducts,
-  listProducts,
-  readProductsCsv,
-  validateProduct,
-} from '../../book/products';
+import { findProduct, importProducts, listProducts, readProductsCsv, validateProduct } from '../../book/products';
 import { accountsSelling, fbaDrift, listOffers, setSafetyStock, setStock, stockView } from '../../book/stock';
 import { getAccount } from '../../book/accounts';
 import { requestStockSync } from '../../lib/workflow-client';
