@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { operation } from './operation';
-import type { AccountCredentials, Region } from '../activities/spapi/client';
+import type { Region } from '../lib/amazon-facts';
 import { AccountDisabled, UnknownAccount, UserError } from '../lib/errors';
 
 export { AccountDisabled, UnknownAccount };
@@ -32,6 +32,18 @@ export interface NewAccount {
   sellerId: string;
   region: string;
   endpoint?: string | null;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+}
+
+/** What talking to Amazon for an account takes; only loadAccountCredentials opens the sealed secrets. */
+export interface AccountCredentials {
+  accountId: string;
+  sellerId: string;
+  region: Region;
+  /** null: Amazon's real hosts. Else a sandbox base URL every request goes to. */
+  endpoint: string | null;
   clientId: string;
   clientSecret: string;
   refreshToken: string;
@@ -223,6 +235,39 @@ export async function getAccount(db: Knex, id: string): Promise<Account> {
   return found;
 }
 
+/** The account, or an error naming the field it came from (`--account`, `account`); optionally it must be enabled. */
+export const requireAccount = operation(
+  {
+    name: 'requireAccount',
+    input: z.object({
+      accountId: z.string().min(1),
+      field: z.string().default('--account'),
+      enabled: z.boolean().default(false),
+    }),
+    output: z.object({ id: z.string(), sellerId: z.string(), enabled: z.boolean() }),
+  },
+  async (db, { accountId, field, enabled }) => {
+    const row = await db('seller_accounts').where({ id: accountId }).first('id', 'seller_id', 'enabled');
+    if (!row) throw new UserError(`${field} ${accountId}: no such account (see \`connector accounts list\`)`);
+    if (enabled && !row.enabled) throw new AccountDisabled(accountId);
+    return { id: row.id, sellerId: row.seller_id, enabled: row.enabled };
+  },
+);
+
+/** The account already connected for this seller under another name, if any. */
+export const accountOfSeller = operation(
+  {
+    name: 'accountOfSeller',
+    input: z.object({ sellerId: z.string().min(1), exceptAccountId: z.string().optional() }),
+    output: z.string().optional(),
+  },
+  async (db, { sellerId, exceptAccountId }) => {
+    const q = db('seller_accounts').where({ seller_id: sellerId });
+    if (exceptAccountId) q.whereNot({ id: exceptAccountId });
+    return (await q.first('id'))?.id;
+  },
+);
+
 /** Whether the account syncs; an unknown account is an error Temporal does not retry. */
 export const accountEnabled = operation(
   { name: 'accountEnabled', input: z.object({ accountId: z.string().min(1) }), output: z.boolean() },
@@ -232,6 +277,11 @@ export const accountEnabled = operation(
     return row.enabled;
   },
 );
+
+/** The distinct endpoints of the accounts (null: Amazon's hosts). */
+export async function accountEndpoints(db: Knex): Promise<Array<string | null>> {
+  return (await db('seller_accounts').distinct('endpoint')).map((e) => e.endpoint);
+}
 
 export async function listAccounts(db: Knex): Promise<Account[]> {
   return (await db('seller_accounts').select(PUBLIC_COLUMNS).orderBy('id')).map(fromRow);

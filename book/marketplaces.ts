@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Region } from '../activities/spapi/client';
+import { REGIONS, type Region } from '../lib/amazon-facts';
 import { UnknownMarketplace, UserError } from '../lib/errors';
 
 /**
@@ -24,7 +24,7 @@ export interface AccountMarketplace extends Marketplace {
 /** A marketplace id or code the catalog does not hold. Not retryable: someone must add it first. */
 export { UnknownMarketplace };
 
-export const REGIONS: readonly Region[] = ['na', 'eu', 'fe'];
+export { REGIONS };
 
 export function parseRegion(text: string | undefined, field = '--region'): Region {
   const region = (text ?? '').trim().toLowerCase();

@@ -1,5 +1,6 @@
 import crypto from 'crypto';
 import type { Knex } from 'knex';
+import { relinkOffers } from './offers';
 import { UserError } from '../lib/errors';
 import { MoneyError, parseAmount } from '../lib/money';
 import { locationId, setQuantities } from './stock';
@@ -146,17 +147,6 @@ export function validateProduct(raw: Partial<Record<keyof ProductInput, string>>
   };
 }
 
-/** Offers that came with an order before their product existed point at "Amazon Sale": link them to the product now. */
-export async function relinkOffers(trx: Knex, skus?: string[]): Promise<number> {
-  const q = trx.raw(
-    `UPDATE offers o SET product_id = p.id, updated_at = now()
-     FROM products p, products sys
-     WHERE sys.system_key = 'amazon_sale' AND o.product_id = sys.id AND p.sku = o.seller_sku ${skus ? 'AND p.sku = ANY(?)' : ''}`,
-    skus ? [skus] : [],
-  );
-  return (await q).rowCount ?? 0;
-}
-
 const BATCH = 2_000;
 
 /**
@@ -166,7 +156,12 @@ const BATCH = 2_000;
 export async function importProducts(
   db: Knex,
   products: ProductInput[],
-  options: { location?: string; onBatch?: (done: number) => void } = {},
+  options: {
+    location?: string;
+    onBatch?: (done: number) => void;
+    /** Only products new to the book are written (the demo's catalog: a seller's own edits stay). */
+    keepExisting?: boolean;
+  } = {},
 ): Promise<{ created: number; updated: number; stockMoves: number }> {
   const whId = await locationId(db, options.location ?? 'WH');
   const importId = crypto.randomUUID();
@@ -176,7 +171,7 @@ export async function importProducts(
   for (let i = 0; i < products.length; i += BATCH) {
     const batch = products.slice(i, i + BATCH);
     await db.transaction(async (trx) => {
-      const rows = await trx('products')
+      const insert = trx('products')
         .insert(
           batch.map((p) => ({
             sku: p.sku,
@@ -185,20 +180,23 @@ export async function importProducts(
             list_price: p.price ?? null,
           })),
         )
-        .onConflict('sku')
-        .merge({
-          name: trx.raw('EXCLUDED.name'),
-          description: trx.raw('EXCLUDED.description'),
-          list_price: trx.raw('COALESCE(EXCLUDED.list_price, products.list_price)'),
-          updated_at: trx.fn.now(),
-        })
-        .returning(['id', 'sku', trx.raw('(xmax = 0) AS inserted')]);
+        .onConflict('sku');
+      const rows = await (
+        options.keepExisting
+          ? insert.ignore()
+          : insert.merge({
+              name: trx.raw('EXCLUDED.name'),
+              description: trx.raw('EXCLUDED.description'),
+              list_price: trx.raw('COALESCE(EXCLUDED.list_price, products.list_price)'),
+              updated_at: trx.fn.now(),
+            })
+      ).returning(['id', 'sku', trx.raw('(xmax = 0) AS inserted')]);
       const inserted = rows.filter((r: any) => r.inserted).length;
       created += inserted;
       updated += rows.length - inserted;
       const ids = new Map(rows.map((r: any) => [r.sku as string, r.id as number]));
       const counted = batch
-        .filter((p) => p.onHand !== undefined)
+        .filter((p) => p.onHand !== undefined && ids.has(p.sku))
         .map((p) => ({ productId: ids.get(p.sku)!, quantity: p.onHand! }));
       stockMoves += (
         await setQuantities(trx, {
@@ -247,11 +245,18 @@ export async function listProducts(db: Knex, filter: { search?: string; limit?: 
   }));
 }
 
-export async function findProduct(db: Knex, sku: string): Promise<{ id: number; sku: string; name: string }> {
-  const product = await db('products').where({ sku }).whereNull('system_key').first('id', 'sku', 'name');
+export async function findProduct(
+  db: Knex,
+  sku: string,
+): Promise<{ id: number; sku: string; name: string; description: string | null; price: string | null }> {
+  const product = await db('products')
+    .where({ sku })
+    .whereNull('system_key')
+    .first('id', 'sku', 'name', 'description', 'list_price');
   if (!product)
     throw new UserError(
       `no product with SKU ${sku}: add it with \`connector products add ${sku} --name ...\` or import a CSV`,
     );
-  return product;
+  const { list_price: price, ...rest } = product;
+  return { ...rest, price: price === null ? null : String(price) };
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { InvalidInput, UserError } from '../lib/errors';
 import { operation } from './operation';
-import { relinkOffers } from './products';
+import { accountsSelling, relinkOffers } from './offers';
 
 /** Where stock enters and leaves the book when it is counted rather than moved (stock set, FBA sync). */
 export const ADJUSTMENT_LOCATION = 'INVENTORY-ADJUSTMENT';
@@ -221,45 +221,6 @@ export async function fbaDrift(db: Knex, accountId: string) {
 }
 
 /** `connector offers list [--errors]`. */
-export async function listOffers(
-  db: Knex,
-  filter: { account?: string; errors?: boolean; channel?: string; limit?: number },
-) {
-  const q = db('offers as o')
-    .join('marketplaces as m', 'm.id', 'o.marketplace_id')
-    .orderBy(['o.account_id', 'o.seller_sku', 'm.code'])
-    .limit(filter.limit ?? 200)
-    .select('o.*', 'm.code as marketplace');
-  if (filter.account) q.where('o.account_id', filter.account);
-  if (filter.errors) q.whereNotNull('o.last_error');
-  if (filter.channel) q.where('o.channel', filter.channel.toUpperCase());
-  return (await q).map((o) => ({
-    account: o.account_id as string,
-    marketplace: o.marketplace as string,
-    sellerSku: o.seller_sku as string,
-    channel: o.channel as string,
-    productType: o.product_type as string | null,
-    safetyStock: o.safety_stock as number,
-    lastSent: o.last_sent_quantity as number | null,
-    lastSentAt: o.last_sent_at ? new Date(o.last_sent_at).toISOString() : null,
-    lastError: o.last_error as string | null,
-  }));
-}
-
-/** Accounts that sell the products (through FBM offers), or every account with FBM offers: whose sync a change concerns. */
-export const accountsSelling = operation(
-  {
-    name: 'accountsSelling',
-    input: z.object({ productIds: z.union([z.array(z.number().int()), z.literal('all')]) }),
-    output: z.array(z.string()),
-  },
-  async (db, { productIds }) => {
-    if (productIds !== 'all' && productIds.length === 0) return [];
-    const q = db('offers').where('channel', 'FBM').distinct('account_id').orderBy('account_id');
-    if (productIds !== 'all') q.whereIn('product_id', productIds);
-    return (await q).map((r) => r.account_id as string);
-  },
-);
 
 const StockRow = z.object({
   sku: z.string({ error: 'is required' }).trim().min(1, 'is required'),
@@ -369,30 +330,5 @@ export const setStock = operation(
         accounts,
       };
     });
-  },
-);
-
-/** Units kept back from Amazon for an offer of the account, in all its marketplaces or in one (by code, like DE). */
-export const setSafetyStock = operation(
-  {
-    name: 'setSafetyStock',
-    input: z.object({
-      accountId: z.string().min(1),
-      sellerSku: z.string().min(1),
-      marketplace: z.string().optional(),
-      safetyStock: z.number().int().min(0),
-    }),
-    output: z.object({ offers: z.number() }),
-  },
-  async (db, input) => {
-    const q = db('offers').where({ account_id: input.accountId, seller_sku: input.sellerSku });
-    if (input.marketplace)
-      q.whereIn('marketplace_id', db('marketplaces').where('code', input.marketplace.toUpperCase()).select('id'));
-    const offers = await q.update({ safety_stock: input.safetyStock, updated_at: db.fn.now() });
-    if (!offers)
-      throw new UserError(
-        `no offer ${input.sellerSku} on ${input.accountId}${input.marketplace ? ` in ${input.marketplace}` : ''}: see \`connector offers list --account ${input.accountId}\``,
-      );
-    return { offers };
   },
 );

@@ -4,6 +4,10 @@
  * (test/sandbox/rate-limits.test.ts reads them back from the vendored models to keep these equal).
  */
 
+/** SP-API regions: each has its own hosts, and an account sells only in its region's marketplaces. */
+export const REGIONS = ['na', 'eu', 'fe'] as const;
+export type Region = (typeof REGIONS)[number];
+
 export interface UsagePlan {
   /** Requests per second. */
   rate: number;

@@ -1,6 +1,6 @@
 import { FULFILLMENT_STATUSES } from '../../lib/amazon-facts';
 import { parseAmount, sum } from '../../lib/money';
-import { MoneyReader, OrderMappingError } from './order-mapping-common';
+import { MarketplaceInfo, MoneyReader, OrderMappingError } from './order-mapping-common';
 import { itemLines, orderLevelLines, productLineKey, readItemMoney, taxIncluded } from './order-mapping-lines';
 import { mapCustomer, mapDeliveryAddress } from './order-mapping-parties';
 import type { FulfillmentStatus, Order } from './orders-2026-types';
@@ -24,13 +24,7 @@ import type {
 
 export { OrderMappingError } from './order-mapping-common';
 
-export interface MarketplaceInfo {
-  id: string;
-  code: string;
-  currency: string;
-  region: 'na' | 'eu' | 'fe';
-  countryCode: string;
-}
+export type { MarketplaceInfo };
 
 /** The book's shapes (book/order-records.ts), which the mapping fills. */
 export type OrderHeader = z.infer<typeof OrderHeaderSchema> & { amazonStatus: BookOrder['amazonStatus'] };

@@ -18,6 +18,7 @@ import {
   validateAppCredentials,
   validateEndpoint,
   validateNewAccount,
+  accountOfSeller,
 } from '../../book/accounts';
 import {
   AccountMarketplace,
@@ -265,14 +266,10 @@ async function link(ctx: CliContext, cmd: Command, opts: LinkOptions): Promise<v
   const authorization = await obtainAuthorization({ ...opts, keyring, name, home, endpoint: app.endpoint });
 
   // Before the exchange: the code stays unused if the seller is already connected under another name.
-  const other = await ctx
-    .getDb()('seller_accounts')
-    .where({ seller_id: authorization.sellingPartnerId })
-    .whereNot({ id: name })
-    .first('id');
+  const other = await accountOfSeller(ctx.getDb(), { sellerId: authorization.sellingPartnerId, exceptAccountId: name });
   if (other) {
     throw new UserError(
-      `seller ${authorization.sellingPartnerId} is already connected as account "${other.id}": link with --name ${other.id} to re-authorize it; nothing was saved`,
+      `seller ${authorization.sellingPartnerId} is already connected as account "${other}": link with --name ${other} to re-authorize it; nothing was saved`,
     );
   }
   await assertAccountIsNew(ctx.getDb(), { id: name, sellerId: authorization.sellingPartnerId }, true);

@@ -2,7 +2,8 @@ import fs from 'fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { findProduct, importProducts, listProducts, readProductsCsv, validateProduct } from '../../book/products';
-import { accountsSelling, fbaDrift, listOffers, setSafetyStock, setStock, stockView } from '../../book/stock';
+import { accountsSelling, listOffers, setSafetyStock } from '../../book/offers';
+import { fbaDrift, setStock, stockView } from '../../book/stock';
 import { getAccount } from '../../book/accounts';
 import { requestStockSync } from '../../lib/workflow-client';
 import { UserError } from '../../lib/errors';
@@ -126,16 +127,9 @@ export function register(program: Command): void {
     .description('a product with its stock and offers')
     .action((sku: string, _opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const { id } = await findProduct(ctx.getDb(), sku);
-        const product = await ctx.getDb()('products').where({ id }).first('sku', 'name', 'description', 'list_price');
+        const { id: _id, ...product } = await findProduct(ctx.getDb(), sku);
         const { sku: _sku, name: _name, ...stock } = await stockView(ctx.getDb(), sku);
-        const view = {
-          sku: product.sku as string,
-          name: product.name as string,
-          description: product.description as string | null,
-          price: product.list_price === null ? null : String(product.list_price),
-          ...stock,
-        };
+        const view = { ...product, ...stock };
         print(cmd, view, () => JSON.stringify(view, null, 2));
       }),
     );

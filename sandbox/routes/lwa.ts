@@ -159,11 +159,6 @@ export function authenticate(sb: Sandbox, header: string | string[] | undefined)
   return { sellerId: token.sellerId };
 }
 
-/** 403 for a path sellerId that is not the token's seller. */
-export function forbidden(): Reply {
-  return denied('');
-}
-
 export const lwaRoutes: Route[] = [
   { method: 'POST', path: '/auth/o2/token', kind: 'lwa', operation: 'lwaToken', handler: token },
   { method: 'GET', path: '/apps/authorize/consent', kind: 'page', handler: consent },
