@@ -57,7 +57,7 @@ function createMarketplaceCache(db: Db): (id: string) => Promise<Marketplace | u
   return async (id) => {
     const cached = rows.get(id);
     if (cached && cached.until > Date.now()) return cached.row;
-    const row = await findMarketplace(db, id);
+    const row = await findMarketplace(db, { idOrCode: id });
     if (row && row.id === id) rows.set(id, { row, until: Date.now() + MARKETPLACE_CACHE_MS });
     else rows.delete(id);
     return row?.id === id ? row : undefined;

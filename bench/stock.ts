@@ -172,9 +172,11 @@ async function main(): Promise<void> {
   const admin = new SandboxAdmin(sandbox.url);
   try {
     await admin.createSeller({ ...SELLER, marketplaceIds: [DE] });
-    await saveAccount(db, keyringFromEnv(), { id: ACCOUNT, region: 'eu', endpoint: sandbox.url, ...SELLER }, [
-      { marketplaceId: DE, participating: true, enabled: true },
-    ]);
+    await saveAccount(db, {
+      keyring: keyringFromEnv(),
+      account: { id: ACCOUNT, region: 'eu', endpoint: sandbox.url, ...SELLER },
+      marketplaces: [{ marketplaceId: DE, participating: true, enabled: true }],
+    });
     process.stderr.write(`seeding ${n} products, offers and listings...\n`);
     await seedBook(db, n);
     await putListings(admin, n);

@@ -1,31 +1,36 @@
-import type { Knex } from 'knex';
-import { z } from 'zod';
-import { operation } from './operation';
-import type { Region } from '../lib/amazon-facts';
-import { AccountDisabled, UnknownAccount, UserError } from '../lib/errors';
 
-export { AccountDisabled, UnknownAccount };
+import { z } from 'zod';
+import { REGIONS, type Region } from '../lib/amazon-facts';
 import { ConfigError } from '../lib/config';
+import { AccountDisabled, UnknownAccount, UserError } from '../lib/errors';
 import { Keyring, open, seal, sealedKeyId } from '../lib/secrets';
 import { AccountMarketplaceChange, parseRegion, saveAccountMarketplaces } from './marketplaces';
+import { operation } from './operation';
+
+export { AccountDisabled, UnknownAccount };
 
 /**
  * Seller accounts. Secrets (LWA client secret, refresh token) are sealed with lib/secrets before they reach the
  * database and opened only by loadAccountCredentials: workflows carry the account id, activities load credentials.
  */
-export interface Account {
-  id: string;
-  sellerId: string;
-  region: Region;
-  endpoint: string | null;
-  clientId: string;
-  enabled: boolean;
+export const Account = z.object({
+  id: z.string(),
+  sellerId: z.string(),
+  region: z.enum(REGIONS),
+  endpoint: z.string().nullable(),
+  clientId: z.string(),
+  enabled: z.boolean(),
   /** The key the stored secrets are sealed with (`connector keys rotate` moves them to the active key). */
-  secretKeyId: string;
-  orderCursor: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+  secretKeyId: z.string(),
+  orderCursor: z.date().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type Account = z.infer<typeof Account>;
+
+const AccountId = z.object({ accountId: z.string().min(1) });
+/** The secrets' keys (lib/secrets.ts): never stored, passed by the caller. */
+const KeyringInput = z.custom<Keyring>((k) => typeof k === 'object' && k !== null && 'activeKeyId' in k, 'a keyring');
 
 export interface NewAccount {
   id: string;
@@ -163,77 +168,92 @@ export function validateNewAccount(input: NewAccount): NewAccount & { region: Re
  * Refuses a name or a seller id already taken; `relink` allows the same name for the same seller (re-authorization).
  * Inside a transaction the name row stays locked until commit.
  */
-export async function assertAccountIsNew(
-  trx: Knex,
-  a: { id: string; sellerId: string },
-  relink: boolean,
-): Promise<Row | undefined> {
-  const byName = await trx('seller_accounts').where({ id: a.id }).forUpdate().first();
-  if (byName && !(relink && byName.seller_id === a.sellerId)) {
-    throw new UserError(
-      byName.seller_id === a.sellerId
-        ? `--name ${a.id}: this account already exists; remove it first or choose another name`
-        : `--name ${a.id} is already used by seller ${byName.seller_id}: choose another name`,
-    );
-  }
-  const bySeller = await trx('seller_accounts').where({ seller_id: a.sellerId }).whereNot({ id: a.id }).first();
-  if (bySeller)
-    throw new UserError(
-      `--seller-id ${a.sellerId} is already connected as account "${bySeller.id}": use that account, or remove it first`,
-    );
-  return byName;
-}
+export const assertAccountIsNew = operation(
+  {
+    name: 'assertAccountIsNew',
+    input: z.object({ account: z.object({ id: z.string(), sellerId: z.string() }), relink: z.boolean() }),
+    output: z.custom<Row>().optional(),
+  },
+  async (trx, { account: a, relink }) => {
+    const byName = await trx('seller_accounts').where({ id: a.id }).forUpdate().first();
+    if (byName && !(relink && byName.seller_id === a.sellerId)) {
+      throw new UserError(
+        byName.seller_id === a.sellerId
+          ? `--name ${a.id}: this account already exists; remove it first or choose another name`
+          : `--name ${a.id} is already used by seller ${byName.seller_id}: choose another name`,
+      );
+    }
+    const bySeller = await trx('seller_accounts').where({ seller_id: a.sellerId }).whereNot({ id: a.id }).first();
+    if (bySeller)
+      throw new UserError(
+        `--seller-id ${a.sellerId} is already connected as account "${bySeller.id}": use that account, or remove it first`,
+      );
+    return byName;
+  },
+);
 
 /**
  * Stores an account and its marketplaces in one transaction. With `relink`, an existing account of the same seller
  * gets the new credentials (re-authorization after a revoked token) instead of a duplicate-name error.
  */
-export async function saveAccount(
-  db: Knex,
-  keyring: Keyring,
-  input: NewAccount,
-  marketplaces: AccountMarketplaceChange[] = [],
-  opts: { relink?: boolean } = {},
-): Promise<{ account: Account; created: boolean }> {
-  const a = validateNewAccount(input);
-  return db.transaction(async (trx) => {
-    const existing = await assertAccountIsNew(trx, a, Boolean(opts.relink));
-    const row = {
-      seller_id: a.sellerId,
-      region: a.region,
-      endpoint: a.endpoint,
-      client_id: a.clientId,
-      client_secret_enc: seal(keyring, a.clientSecret),
-      refresh_token_enc: seal(keyring, a.refreshToken),
-      secret_key_id: keyring.activeKeyId,
-    };
-    if (existing) {
-      if (existing.region !== a.region)
-        throw new UserError(`--home-marketplace: account ${a.id} is in region ${existing.region}, not ${a.region}`);
-      await trx('seller_accounts')
-        .where({ id: a.id })
-        .update({ ...row, updated_at: trx.fn.now() });
-    } else {
-      await trx('seller_accounts').insert({ id: a.id, ...row });
-    }
-    await saveAccountMarketplaces(trx, a.id, marketplaces);
-    return {
-      account: fromRow(await trx('seller_accounts').where({ id: a.id }).first(PUBLIC_COLUMNS)),
-      created: !existing,
-    };
-  });
-}
+export const saveAccount = operation(
+  {
+    name: 'saveAccount',
+    input: z.object({
+      keyring: KeyringInput,
+      account: z.custom<NewAccount>(),
+      marketplaces: z.array(z.custom<AccountMarketplaceChange>()).default([]),
+      relink: z.boolean().default(false),
+    }),
+    output: z.object({ account: Account, created: z.boolean() }),
+  },
+  async (db, { keyring, account: input, marketplaces, relink }) => {
+    const a = validateNewAccount(input);
+    return db.transaction(async (trx) => {
+      const existing = await assertAccountIsNew(trx, { account: a, relink });
+      const row = {
+        seller_id: a.sellerId,
+        region: a.region,
+        endpoint: a.endpoint,
+        client_id: a.clientId,
+        client_secret_enc: seal(keyring, a.clientSecret),
+        refresh_token_enc: seal(keyring, a.refreshToken),
+        secret_key_id: keyring.activeKeyId,
+      };
+      if (existing) {
+        if (existing.region !== a.region)
+          throw new UserError(`--home-marketplace: account ${a.id} is in region ${existing.region}, not ${a.region}`);
+        await trx('seller_accounts')
+          .where({ id: a.id })
+          .update({ ...row, updated_at: trx.fn.now() });
+      } else {
+        await trx('seller_accounts').insert({ id: a.id, ...row });
+      }
+      await saveAccountMarketplaces(trx, { accountId: a.id, changes: marketplaces });
+      return {
+        account: fromRow(await trx('seller_accounts').where({ id: a.id }).first(PUBLIC_COLUMNS)),
+        created: !existing,
+      };
+    });
+  },
+);
 
-export async function findAccount(db: Knex, id: string): Promise<Account | undefined> {
-  const row = await db('seller_accounts').where({ id }).first(PUBLIC_COLUMNS);
-  return row ? fromRow(row) : undefined;
-}
+export const findAccount = operation(
+  { name: 'findAccount', input: AccountId, output: Account.optional() },
+  async (db, { accountId: id }) => {
+    const row = await db('seller_accounts').where({ id }).first(PUBLIC_COLUMNS);
+    return row ? fromRow(row) : undefined;
+  },
+);
 
-export async function getAccount(db: Knex, id: string): Promise<Account> {
-  const found = await findAccount(db, id);
-  if (!found) throw new UnknownAccount(id);
-  return found;
-}
+export const getAccount = operation(
+  { name: 'getAccount', input: AccountId, output: Account },
+  async (db, { accountId: id }) => {
+    const found = await findAccount(db, { accountId: id });
+    if (!found) throw new UnknownAccount(id);
+    return found;
+  },
+);
 
 /** The account, or an error naming the field it came from (`--account`, `account`); optionally it must be enabled. */
 export const requireAccount = operation(
@@ -279,53 +299,67 @@ export const accountEnabled = operation(
 );
 
 /** The distinct endpoints of the accounts (null: Amazon's hosts). */
-export async function accountEndpoints(db: Knex): Promise<Array<string | null>> {
-  return (await db('seller_accounts').distinct('endpoint')).map((e) => e.endpoint);
-}
+export const accountEndpoints = operation(
+  { name: 'accountEndpoints', input: z.object({}), output: z.array(z.string().nullable()) },
+  async (db, _input) => {
+    return (await db('seller_accounts').distinct('endpoint')).map((e) => e.endpoint);
+  },
+);
 
-export async function listAccounts(db: Knex): Promise<Account[]> {
-  return (await db('seller_accounts').select(PUBLIC_COLUMNS).orderBy('id')).map(fromRow);
-}
+export const listAccounts = operation(
+  { name: 'listAccounts', input: z.object({}), output: z.array(Account) },
+  async (db, _input) => {
+    return (await db('seller_accounts').select(PUBLIC_COLUMNS).orderBy('id')).map(fromRow);
+  },
+);
 
-export async function setAccountEnabled(db: Knex, id: string, enabled: boolean): Promise<Account> {
-  const updated = await db('seller_accounts').where({ id }).update({ enabled, updated_at: db.fn.now() });
-  if (!updated) throw new UnknownAccount(id);
-  return getAccount(db, id);
-}
+export const setAccountEnabled = operation(
+  { name: 'setAccountEnabled', input: AccountId.extend({ enabled: z.boolean() }), output: Account },
+  async (db, { accountId: id, enabled }) => {
+    const updated = await db('seller_accounts').where({ id }).update({ enabled, updated_at: db.fn.now() });
+    if (!updated) throw new UnknownAccount(id);
+    return getAccount(db, { accountId: id });
+  },
+);
 
 /** Deletes the account; its marketplaces, offers, partners and orders go with it (ON DELETE CASCADE). */
-export async function removeAccount(db: Knex, id: string): Promise<{ orders: number }> {
-  return db.transaction(async (trx) => {
-    await getAccount(trx, id);
-    const [{ count }] = await trx('sale_orders').where({ account_id: id }).count({ count: '*' });
-    await trx('seller_accounts').where({ id }).delete();
-    return { orders: Number(count) };
-  });
-}
+export const removeAccount = operation(
+  { name: 'removeAccount', input: AccountId, output: z.object({ orders: z.number() }) },
+  async (db, { accountId: id }) => {
+    return db.transaction(async (trx) => {
+      await getAccount(trx, { accountId: id });
+      const [{ count }] = await trx('sale_orders').where({ account_id: id }).count({ count: '*' });
+      await trx('seller_accounts').where({ id }).delete();
+      return { orders: Number(count) };
+    });
+  },
+);
 
 /**
  * Decrypted credentials for talking to Amazon. Unknown and (unless asked) disabled accounts are refused.
  * A secret sealed with a key that is no longer configured fails with a ConfigError naming the key.
  */
-export async function loadAccountCredentials(
-  db: Knex,
-  keyring: Keyring,
-  accountId: string,
-  opts: { includeDisabled?: boolean } = {},
-): Promise<AccountCredentials> {
-  const row = await db('seller_accounts').where({ id: accountId }).first();
-  if (!row) throw new UnknownAccount(accountId);
-  if (!row.enabled && !opts.includeDisabled) throw new AccountDisabled(accountId);
-  return {
-    accountId: row.id,
-    sellerId: row.seller_id,
-    region: row.region,
-    endpoint: row.endpoint,
-    clientId: row.client_id,
-    clientSecret: openSecret(keyring, row.client_secret_enc, row.id),
-    refreshToken: openSecret(keyring, row.refresh_token_enc, row.id),
-  };
-}
+export const loadAccountCredentials = operation(
+  {
+    name: 'loadAccountCredentials',
+    input: AccountId.extend({ keyring: KeyringInput, includeDisabled: z.boolean().default(false) }),
+    output: z.custom<AccountCredentials>(),
+  },
+  async (db, { keyring, accountId, includeDisabled }) => {
+    const row = await db('seller_accounts').where({ id: accountId }).first();
+    if (!row) throw new UnknownAccount(accountId);
+    if (!row.enabled && !includeDisabled) throw new AccountDisabled(accountId);
+    return {
+      accountId: row.id,
+      sellerId: row.seller_id,
+      region: row.region,
+      endpoint: row.endpoint,
+      clientId: row.client_id,
+      clientSecret: openSecret(keyring, row.client_secret_enc, row.id),
+      refreshToken: openSecret(keyring, row.refresh_token_enc, row.id),
+    };
+  },
+);
 
 /** open() with the usual mistake explained: a new key under the old key id fails GCM authentication. */
 function openSecret(keyring: Keyring, sealed: string, accountId: string): string {
@@ -342,54 +376,62 @@ function openSecret(keyring: Keyring, sealed: string, accountId: string): string
 }
 
 /** A value that changes whenever the account's credentials or status change: SpApiClients rebuilds on change. */
-export async function accountVersion(
-  db: Knex,
-  accountId: string,
-): Promise<{ version: string; enabled: boolean } | undefined> {
-  // As text: a JS Date would drop the microseconds that tell two quick updates apart.
-  const row = await db('seller_accounts')
-    .where({ id: accountId })
-    .first(db.raw('updated_at::text as version'), 'enabled');
-  return row ? { version: row.version, enabled: row.enabled } : undefined;
-}
+export const accountVersion = operation(
+  {
+    name: 'accountVersion',
+    input: AccountId,
+    output: z.object({ version: z.string(), enabled: z.boolean() }).optional(),
+  },
+  async (db, { accountId }) => {
+    // As text: a JS Date would drop the microseconds that tell two quick updates apart.
+    const row = await db('seller_accounts')
+      .where({ id: accountId })
+      .first(db.raw('updated_at::text as version'), 'enabled');
+    return row ? { version: row.version, enabled: row.enabled } : undefined;
+  },
+);
 
-export interface RotationReport {
-  activeKeyId: string;
-  accounts: number;
-  resealed: number;
-  alreadyCurrent: number;
-}
+const RotationReport = z.object({
+  activeKeyId: z.string(),
+  accounts: z.number(),
+  resealed: z.number(),
+  alreadyCurrent: z.number(),
+});
+export type RotationReport = z.infer<typeof RotationReport>;
 
 /**
  * Re-seals every stored secret under the active key, in one transaction: either all accounts move or none does
  * (a missing old key aborts with a ConfigError naming it). updated_at is left alone: the credentials did not change.
  */
-export async function rotateSecrets(db: Knex, keyring: Keyring): Promise<RotationReport> {
-  return db.transaction(async (trx) => {
-    const rows = await trx('seller_accounts')
-      .select('id', 'client_secret_enc', 'refresh_token_enc')
-      .orderBy('id')
-      .forUpdate();
-    let resealed = 0;
-    for (const r of rows) {
-      const current = [r.client_secret_enc, r.refresh_token_enc].every(
-        (s: string) => sealedKeyId(s) === keyring.activeKeyId,
-      );
-      if (current) continue;
-      await trx('seller_accounts')
-        .where({ id: r.id })
-        .update({
-          client_secret_enc: seal(keyring, openSecret(keyring, r.client_secret_enc, r.id)),
-          refresh_token_enc: seal(keyring, openSecret(keyring, r.refresh_token_enc, r.id)),
-          secret_key_id: keyring.activeKeyId,
-        });
-      resealed++;
-    }
-    return {
-      activeKeyId: keyring.activeKeyId,
-      accounts: rows.length,
-      resealed,
-      alreadyCurrent: rows.length - resealed,
-    };
-  });
-}
+export const rotateSecrets = operation(
+  { name: 'rotateSecrets', input: z.object({ keyring: KeyringInput }), output: RotationReport },
+  async (db, { keyring }) => {
+    return db.transaction(async (trx) => {
+      const rows = await trx('seller_accounts')
+        .select('id', 'client_secret_enc', 'refresh_token_enc')
+        .orderBy('id')
+        .forUpdate();
+      let resealed = 0;
+      for (const r of rows) {
+        const current = [r.client_secret_enc, r.refresh_token_enc].every(
+          (s: string) => sealedKeyId(s) === keyring.activeKeyId,
+        );
+        if (current) continue;
+        await trx('seller_accounts')
+          .where({ id: r.id })
+          .update({
+            client_secret_enc: seal(keyring, openSecret(keyring, r.client_secret_enc, r.id)),
+            refresh_token_enc: seal(keyring, openSecret(keyring, r.refresh_token_enc, r.id)),
+            secret_key_id: keyring.activeKeyId,
+          });
+        resealed++;
+      }
+      return {
+        activeKeyId: keyring.activeKeyId,
+        accounts: rows.length,
+        resealed,
+        alreadyCurrent: rows.length - resealed,
+      };
+    });
+  },
+);

@@ -38,7 +38,7 @@ export const startFbaRun = operation(
       .onConflict('run_key')
       .merge({ run_key: runKey })
       .returning(['id', 'started_at']);
-    const marketplaceIds = (await enabledMarketplaces(db, accountId)).map((m) => m.id);
+    const marketplaceIds = (await enabledMarketplaces(db, { accountId })).map((m) => m.id);
     if (marketplaceIds.length === 0)
       await db('stock_sync_runs').where({ id: run.id }).update({ status: 'nothing_to_send', finished_at: db.fn.now() });
     return { runId: run.id, startedAt: new Date(run.started_at).toISOString(), marketplaceIds };

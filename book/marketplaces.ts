@@ -1,25 +1,28 @@
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import { REGIONS, type Region } from '../lib/amazon-facts';
 import { UnknownMarketplace, UserError } from '../lib/errors';
+import { operation } from './operation';
 
 /**
  * The marketplace catalog (seeded, grown with `connector marketplaces add`) and each account's marketplaces:
  * which ones Amazon says it participates in, and which ones we sync.
  */
-export interface Marketplace {
-  id: string;
-  code: string;
-  name: string;
-  countryCode: string;
-  domain: string;
-  region: Region;
-  currency: string;
-}
+export const Marketplace = z.object({
+  id: z.string(),
+  code: z.string(),
+  name: z.string(),
+  countryCode: z.string(),
+  domain: z.string(),
+  region: z.enum(REGIONS),
+  currency: z.string(),
+});
+export type Marketplace = z.infer<typeof Marketplace>;
 
-export interface AccountMarketplace extends Marketplace {
-  participating: boolean;
-  enabled: boolean;
-}
+export const AccountMarketplace = Marketplace.extend({ participating: z.boolean(), enabled: z.boolean() });
+export type AccountMarketplace = z.infer<typeof AccountMarketplace>;
+
+const AccountId = z.object({ accountId: z.string().min(1) });
 
 /** A marketplace id or code the catalog does not hold. Not retryable: someone must add it first. */
 export { UnknownMarketplace };
@@ -50,30 +53,43 @@ function fromRow(r: Row): Marketplace {
   };
 }
 
-export async function listMarketplaces(db: Knex, filter: { region?: Region } = {}): Promise<Marketplace[]> {
-  const q = db('marketplaces')
-    .select('*')
-    .orderBy([{ column: 'region' }, { column: 'code' }]);
-  if (filter.region) q.where({ region: filter.region });
-  return (await q).map(fromRow);
-}
+export const listMarketplaces = operation(
+  { name: 'listMarketplaces', input: z.object({ region: z.enum(REGIONS).optional() }), output: z.array(Marketplace) },
+  async (db, filter) => {
+    const q = db('marketplaces')
+      .select('*')
+      .orderBy([{ column: 'region' }, { column: 'code' }]);
+    if (filter.region) q.where({ region: filter.region });
+    return (await q).map(fromRow);
+  },
+);
 
 /** By Amazon id (A1PA6795UKMFR9) or by our code (DE), case-insensitive for codes. */
-export async function findMarketplace(db: Knex, idOrCode: string): Promise<Marketplace | undefined> {
-  const key = idOrCode.trim();
-  const row = await db('marketplaces').where({ id: key }).orWhere({ code: key.toUpperCase() }).first();
-  return row ? fromRow(row) : undefined;
-}
+export const findMarketplace = operation(
+  { name: 'findMarketplace', input: z.object({ idOrCode: z.string() }), output: Marketplace.optional() },
+  async (db, { idOrCode }) => {
+    const key = idOrCode.trim();
+    const row = await db('marketplaces').where({ id: key }).orWhere({ code: key.toUpperCase() }).first();
+    return row ? fromRow(row) : undefined;
+  },
+);
 
-export async function getMarketplace(db: Knex, idOrCode: string, field = 'marketplace'): Promise<Marketplace> {
-  const found = await findMarketplace(db, idOrCode);
-  if (!found) {
-    throw new UnknownMarketplace(
-      `${field} "${idOrCode}" is not a known marketplace: see \`connector marketplaces list\`, or add it with \`connector marketplaces add\``,
-    );
-  }
-  return found;
-}
+export const getMarketplace = operation(
+  {
+    name: 'getMarketplace',
+    input: z.object({ idOrCode: z.string(), field: z.string().default('marketplace') }),
+    output: Marketplace,
+  },
+  async (db, { idOrCode, field }) => {
+    const found = await findMarketplace(db, { idOrCode });
+    if (!found) {
+      throw new UnknownMarketplace(
+        `${field} "${idOrCode}" is not a known marketplace: see \`connector marketplaces list\`, or add it with \`connector marketplaces add\``,
+      );
+    }
+    return found;
+  },
+);
 
 export interface NewMarketplace {
   id?: string;
@@ -118,61 +134,71 @@ export function validateMarketplace(input: NewMarketplace): Marketplace {
  * Adds a marketplace, or updates it when the same id is added again (idempotent). Refuses a code already used by
  * another id, and a region change while accounts use the marketplace (they would silently leave their region).
  */
-export async function addMarketplace(
-  db: Knex,
-  input: NewMarketplace,
-): Promise<{ marketplace: Marketplace; created: boolean }> {
-  const m = validateMarketplace(input);
-  return db.transaction(async (trx) => {
-    const byCode = await trx('marketplaces').where({ code: m.code }).whereNot({ id: m.id }).first();
-    if (byCode)
-      throw new UserError(
-        `--code ${m.code} is already used by marketplace ${byCode.id} (${byCode.name}): choose another code`,
-      );
-    const existing = await trx('marketplaces').where({ id: m.id }).forUpdate().first();
-    if (existing && existing.region !== m.region) {
-      const used = await trx('account_marketplaces').where({ marketplace_id: m.id }).first();
-      if (used) {
+export const addMarketplace = operation(
+  {
+    name: 'addMarketplace',
+    input: z.custom<NewMarketplace>(),
+    output: z.object({ marketplace: Marketplace, created: z.boolean() }),
+  },
+  async (db, input) => {
+    const m = validateMarketplace(input);
+    return db.transaction(async (trx) => {
+      const byCode = await trx('marketplaces').where({ code: m.code }).whereNot({ id: m.id }).first();
+      if (byCode)
         throw new UserError(
-          `--region: marketplace ${m.id} is ${existing.region} and accounts use it; it cannot move to ${m.region}`,
+          `--code ${m.code} is already used by marketplace ${byCode.id} (${byCode.name}): choose another code`,
         );
+      const existing = await trx('marketplaces').where({ id: m.id }).forUpdate().first();
+      if (existing && existing.region !== m.region) {
+        const used = await trx('account_marketplaces').where({ marketplace_id: m.id }).first();
+        if (used) {
+          throw new UserError(
+            `--region: marketplace ${m.id} is ${existing.region} and accounts use it; it cannot move to ${m.region}`,
+          );
+        }
       }
-    }
-    const row = {
-      id: m.id,
-      code: m.code,
-      name: m.name,
-      country_code: m.countryCode,
-      domain: m.domain,
-      region: m.region,
-      currency: m.currency,
-    };
-    await trx('marketplaces')
-      .insert(row)
-      .onConflict('id')
-      .merge({ ...row, updated_at: trx.fn.now() });
-    return { marketplace: m, created: !existing };
-  });
-}
+      const row = {
+        id: m.id,
+        code: m.code,
+        name: m.name,
+        country_code: m.countryCode,
+        domain: m.domain,
+        region: m.region,
+        currency: m.currency,
+      };
+      await trx('marketplaces')
+        .insert(row)
+        .onConflict('id')
+        .merge({ ...row, updated_at: trx.fn.now() });
+      return { marketplace: m, created: !existing };
+    });
+  },
+);
 
 /**
  * Resolves a list like "US,CA" (codes or ids) to marketplaces of the account's region. Throws before anything is
  * saved: an unknown entry or one of another region is a UserError naming the flag.
  */
-export async function resolveRegionMarketplaces(
-  db: Knex,
-  list: string[],
-  region: Region,
-  field = '--marketplaces',
-): Promise<Marketplace[]> {
-  const result: Marketplace[] = [];
-  for (const entry of list.map((s) => s.trim()).filter(Boolean)) {
-    const m = await getMarketplace(db, entry, field);
-    assertRegion(m, region, field);
-    if (!result.some((r) => r.id === m.id)) result.push(m);
-  }
-  return result;
-}
+export const resolveRegionMarketplaces = operation(
+  {
+    name: 'resolveRegionMarketplaces',
+    input: z.object({
+      list: z.array(z.string()),
+      region: z.enum(REGIONS),
+      field: z.string().default('--marketplaces'),
+    }),
+    output: z.array(Marketplace),
+  },
+  async (db, { list, region, field }) => {
+    const result: Marketplace[] = [];
+    for (const entry of list.map((s) => s.trim()).filter(Boolean)) {
+      const m = await getMarketplace(db, { idOrCode: entry, field });
+      assertRegion(m, region, field);
+      if (!result.some((r) => r.id === m.id)) result.push(m);
+    }
+    return result;
+  },
+);
 
 export function assertRegion(m: Marketplace, region: Region, field: string): void {
   if (m.region !== region) {
@@ -188,72 +214,84 @@ async function accountRegion(db: Knex, accountId: string): Promise<Region> {
   return row.region;
 }
 
-export async function accountMarketplaces(db: Knex, accountId: string): Promise<AccountMarketplace[]> {
-  const rows = await db('account_marketplaces as am')
-    .join('marketplaces as m', 'm.id', 'am.marketplace_id')
-    .where('am.account_id', accountId)
-    .orderBy('m.code')
-    .select('m.*', 'am.participating', 'am.enabled');
-  return rows.map((r: Row) => ({ ...fromRow(r), participating: r.participating, enabled: r.enabled }));
-}
+export const accountMarketplaces = operation(
+  { name: 'accountMarketplaces', input: AccountId, output: z.array(AccountMarketplace) },
+  async (db, { accountId }) => {
+    const rows = await db('account_marketplaces as am')
+      .join('marketplaces as m', 'm.id', 'am.marketplace_id')
+      .where('am.account_id', accountId)
+      .orderBy('m.code')
+      .select('m.*', 'am.participating', 'am.enabled');
+    return rows.map((r: Row) => ({ ...fromRow(r), participating: r.participating, enabled: r.enabled }));
+  },
+);
 
 /** The marketplaces a sync queries: enabled for the account and of the account's region. */
-export async function enabledMarketplaces(db: Knex, accountId: string): Promise<Marketplace[]> {
-  const rows = await db('account_marketplaces as am')
-    .join('marketplaces as m', 'm.id', 'am.marketplace_id')
-    .join('seller_accounts as a', 'a.id', 'am.account_id')
-    .where({ 'am.account_id': accountId, 'am.enabled': true })
-    .whereRaw('m.region = a.region')
-    .orderBy('m.code')
-    .select('m.*');
-  return rows.map(fromRow);
-}
+export const enabledMarketplaces = operation(
+  { name: 'enabledMarketplaces', input: AccountId, output: z.array(Marketplace) },
+  async (db, { accountId }) => {
+    const rows = await db('account_marketplaces as am')
+      .join('marketplaces as m', 'm.id', 'am.marketplace_id')
+      .join('seller_accounts as a', 'a.id', 'am.account_id')
+      .where({ 'am.account_id': accountId, 'am.enabled': true })
+      .whereRaw('m.region = a.region')
+      .orderBy('m.code')
+      .select('m.*');
+    return rows.map(fromRow);
+  },
+);
 
 /** Marketplace rows to write for an account; `participating` null leaves a known participation unchanged. */
-export interface AccountMarketplaceChange {
-  marketplaceId: string;
-  participating?: boolean;
-  enabled?: boolean;
-}
+export const AccountMarketplaceChange = z.object({
+  marketplaceId: z.string().min(1),
+  participating: z.boolean().optional(),
+  enabled: z.boolean().optional(),
+});
+export type AccountMarketplaceChange = z.infer<typeof AccountMarketplaceChange>;
 
 /** Upserts account marketplaces. Call inside the caller's transaction so an account and its marketplaces land together. */
-export async function saveAccountMarketplaces(
-  trx: Knex,
-  accountId: string,
-  changes: AccountMarketplaceChange[],
-): Promise<void> {
-  for (const c of changes) {
-    const insert = {
-      account_id: accountId,
-      marketplace_id: c.marketplaceId,
-      participating: c.participating ?? true,
-      enabled: c.enabled ?? c.participating ?? true,
-    };
-    const merge: Row = {};
-    if (c.participating !== undefined) merge.participating = c.participating;
-    if (c.enabled !== undefined) merge.enabled = c.enabled;
-    const q = trx('account_marketplaces').insert(insert).onConflict(['account_id', 'marketplace_id']);
-    await (Object.keys(merge).length ? q.merge(merge) : q.ignore());
-  }
-}
+export const saveAccountMarketplaces = operation(
+  {
+    name: 'saveAccountMarketplaces',
+    input: AccountId.extend({ changes: z.array(AccountMarketplaceChange) }),
+    output: z.void(),
+  },
+  async (trx, { accountId, changes }) => {
+    for (const c of changes) {
+      const insert = {
+        account_id: accountId,
+        marketplace_id: c.marketplaceId,
+        participating: c.participating ?? true,
+        enabled: c.enabled ?? c.participating ?? true,
+      };
+      const merge: Row = {};
+      if (c.participating !== undefined) merge.participating = c.participating;
+      if (c.enabled !== undefined) merge.enabled = c.enabled;
+      const q = trx('account_marketplaces').insert(insert).onConflict(['account_id', 'marketplace_id']);
+      await (Object.keys(merge).length ? q.merge(merge) : q.ignore());
+    }
+  },
+);
 
 /** What Amazon's getMarketplaceParticipations said, reduced to what we record. */
-export interface Participation {
-  marketplaceId: string;
-  participating: boolean;
-  name?: string;
-  countryCode?: string;
-  currency?: string;
-  domain?: string;
-}
+export const Participation = z.object({
+  marketplaceId: z.string(),
+  participating: z.boolean(),
+  name: z.string().optional(),
+  countryCode: z.string().optional(),
+  currency: z.string().optional(),
+  domain: z.string().optional(),
+});
+export type Participation = z.infer<typeof Participation>;
 
-export interface ParticipationsResult {
-  recorded: AccountMarketplace[];
+const ParticipationsResult = z.object({
+  recorded: z.array(AccountMarketplace),
   /** Ids the catalog does not hold: listed so the user can `marketplaces add` them. */
-  unknown: Participation[];
+  unknown: z.array(Participation),
   /** Known marketplaces of another region: an account only syncs its own region. */
-  otherRegion: Marketplace[];
-}
+  otherRegion: z.array(Marketplace),
+});
+export type ParticipationsResult = z.infer<typeof ParticipationsResult>;
 
 /** Sorts Amazon's participations against the catalog: ours to record, unknown ids, and other regions. Pure. */
 export function classifyParticipations(
@@ -278,48 +316,52 @@ export function classifyParticipations(
  * Records Amazon's participations for an account in one transaction. New rows are enabled when participating;
  * existing rows keep the user's enabled choice. Marketplaces Amazon no longer lists become non-participating.
  */
-export async function recordParticipations(
-  db: Knex,
-  accountId: string,
-  participations: Participation[],
-): Promise<ParticipationsResult> {
-  return db.transaction(async (trx) => {
-    const region = await accountRegion(trx, accountId);
-    const { inRegion, unknown, otherRegion } = classifyParticipations(
-      await listMarketplaces(trx),
-      region,
-      participations,
-    );
-    await saveAccountMarketplaces(
-      trx,
-      accountId,
-      inRegion.map((p) => ({ marketplaceId: p.marketplaceId, participating: p.participating })),
-    );
-    await trx('account_marketplaces')
-      .where({ account_id: accountId })
-      .whereNotIn(
-        'marketplace_id',
-        inRegion.map((p) => p.marketplaceId),
-      )
-      .update({ participating: false });
-    return { recorded: await accountMarketplaces(trx, accountId), unknown, otherRegion };
-  });
-}
+export const recordParticipations = operation(
+  {
+    name: 'recordParticipations',
+    input: AccountId.extend({ participations: z.array(Participation) }),
+    output: ParticipationsResult,
+  },
+  async (db, { accountId, participations }) => {
+    return db.transaction(async (trx) => {
+      const region = await accountRegion(trx, accountId);
+      const { inRegion, unknown, otherRegion } = classifyParticipations(
+        await listMarketplaces(trx, {}),
+        region,
+        participations,
+      );
+      await saveAccountMarketplaces(trx, {
+        accountId,
+        changes: inRegion.map((p) => ({ marketplaceId: p.marketplaceId, participating: p.participating })),
+      });
+      await trx('account_marketplaces')
+        .where({ account_id: accountId })
+        .whereNotIn(
+          'marketplace_id',
+          inRegion.map((p) => p.marketplaceId),
+        )
+        .update({ participating: false });
+      return { recorded: await accountMarketplaces(trx, { accountId }), unknown, otherRegion };
+    });
+  },
+);
 
 /** `accounts marketplaces enable|disable`: the marketplace must be known and of the account's region. */
-export async function setAccountMarketplaceEnabled(
-  db: Knex,
-  accountId: string,
-  idOrCode: string,
-  enabled: boolean,
-): Promise<AccountMarketplace> {
-  return db.transaction(async (trx) => {
-    const region = await accountRegion(trx, accountId);
-    const m = await getMarketplace(trx, idOrCode, 'CODE');
-    assertRegion(m, region, 'CODE');
-    // A marketplace enabled by hand before any refresh is assumed participating until Amazon says otherwise.
-    await saveAccountMarketplaces(trx, accountId, [{ marketplaceId: m.id, enabled }]);
-    const [row] = (await accountMarketplaces(trx, accountId)).filter((r) => r.id === m.id);
-    return row;
-  });
-}
+export const setAccountMarketplaceEnabled = operation(
+  {
+    name: 'setAccountMarketplaceEnabled',
+    input: AccountId.extend({ idOrCode: z.string(), enabled: z.boolean() }),
+    output: AccountMarketplace,
+  },
+  async (db, { accountId, idOrCode, enabled }) => {
+    return db.transaction(async (trx) => {
+      const region = await accountRegion(trx, accountId);
+      const m = await getMarketplace(trx, { idOrCode, field: 'CODE' });
+      assertRegion(m, region, 'CODE');
+      // A marketplace enabled by hand before any refresh is assumed participating until Amazon says otherwise.
+      await saveAccountMarketplaces(trx, { accountId, changes: [{ marketplaceId: m.id, enabled }] });
+      const [row] = (await accountMarketplaces(trx, { accountId })).filter((r) => r.id === m.id);
+      return row;
+    });
+  },
+);

@@ -23,7 +23,7 @@ export const orderSyncStart = operation(
     if (!account) throw new UnknownAccount(accountId);
     return {
       orderCursor: account.order_cursor ? new Date(account.order_cursor).toISOString() : null,
-      marketplaceIds: account.enabled ? (await enabledMarketplaces(db, accountId)).map((m) => m.id) : [],
+      marketplaceIds: account.enabled ? (await enabledMarketplaces(db, { accountId })).map((m) => m.id) : [],
     };
   },
 );

@@ -1,5 +1,8 @@
 import crypto from 'crypto';
-import type { Knex } from 'knex';
+
+import { parse as parseCsvText } from 'csv-parse/sync';
+import { z } from 'zod';
+import { operation } from './operation';
 import { relinkOffers } from './offers';
 import { UserError } from '../lib/errors';
 import { MoneyError, parseAmount } from '../lib/money';
@@ -7,15 +10,16 @@ import { locationId, setQuantities } from './stock';
 
 /** The seller's catalog: products by SKU, imported from CSV or added one by one, with their on-hand quantity. */
 
-export interface ProductInput {
-  sku: string;
-  name: string;
-  description?: string | null;
+export const ProductInput = z.object({
+  sku: z.string().min(1),
+  name: z.string().min(1),
+  description: z.string().nullable().optional(),
   /** Decimal string, e.g. "19.90". */
-  price?: string | null;
+  price: z.string().nullable().optional(),
   /** Counted quantity at the location; undefined leaves the stock as it is. */
-  onHand?: number;
-}
+  onHand: z.number().int().min(0).optional(),
+});
+export type ProductInput = z.infer<typeof ProductInput>;
 
 export interface RowError {
   line: number;
@@ -23,45 +27,29 @@ export interface RowError {
   message: string;
 }
 
-/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and line breaks. Returns rows with their first line number. */
+/**
+ * RFC 4180 CSV (csv-parse): quoted fields may hold commas, quotes ("") and line breaks; a BOM and blank lines are
+ * skipped. Returns each row with the line it starts on, for error messages.
+ */
 export function parseCsv(text: string): Array<{ line: number; cells: string[] }> {
-  const rows: Array<{ line: number; cells: string[] }> = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  const endRow = () => {
-    cells.push(cell);
-    if (cells.length > 1 || cells[0].trim() !== '') rows.push({ line: rowLine, cells });
-    cells = [];
-    cell = '';
-  };
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (quoted) {
-      if (c === '"' && body[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else {
-        if (c === '\n') line++;
-        cell += c;
-      }
-    } else if (c === '"' && cell === '') quoted = true;
-    else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && body[i + 1] === '\n') i++;
-      endRow();
-      line++;
-      rowLine = line;
-    } else cell += c;
+  let records: Array<{ record: string[]; info: { lines: number }; raw: string }>;
+  try {
+    // With info and raw, each record comes as { record, info, raw } (csv-parse's types give the plain rows).
+    records = parseCsvText(text, {
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+      raw: true,
+    }) as unknown as typeof records;
+  } catch (err) {
+    throw new UserError(`the file is not valid CSV: ${(err as Error).message}`);
   }
-  if (cell !== '' || cells.length > 0) endRow();
-  return rows;
+  return records.map(({ record, info, raw }) => {
+    // info.lines is where the record ends; the line breaks inside its quoted cells say where it started.
+    const body = raw.replace(/^[\r\n]+/, '').replace(/(\r\n|\n|\r)$/, '');
+    return { line: info.lines - (body.match(/\r\n|\n|\r/g) ?? []).length, cells: record };
+  });
 }
 
 const HEADERS: Record<string, keyof ProductInput> = {
@@ -153,110 +141,133 @@ const BATCH = 2_000;
  * Upserts products by SKU and sets their counted on-hand at the location, a batch per transaction (a failure keeps
  * the batches before it). `onBatch` reports progress.
  */
-export async function importProducts(
-  db: Knex,
-  products: ProductInput[],
-  options: {
-    location?: string;
-    onBatch?: (done: number) => void;
-    /** Only products new to the book are written (the demo's catalog: a seller's own edits stay). */
-    keepExisting?: boolean;
-  } = {},
-): Promise<{ created: number; updated: number; stockMoves: number }> {
-  const whId = await locationId(db, options.location ?? 'WH');
-  const importId = crypto.randomUUID();
-  let created = 0;
-  let updated = 0;
-  let stockMoves = 0;
-  for (let i = 0; i < products.length; i += BATCH) {
-    const batch = products.slice(i, i + BATCH);
-    await db.transaction(async (trx) => {
-      const insert = trx('products')
-        .insert(
-          batch.map((p) => ({
-            sku: p.sku,
-            name: p.name,
-            description: p.description ?? null,
-            list_price: p.price ?? null,
-          })),
-        )
-        .onConflict('sku');
-      const rows = await (
-        options.keepExisting
-          ? insert.ignore()
-          : insert.merge({
-              name: trx.raw('EXCLUDED.name'),
-              description: trx.raw('EXCLUDED.description'),
-              list_price: trx.raw('COALESCE(EXCLUDED.list_price, products.list_price)'),
-              updated_at: trx.fn.now(),
-            })
-      ).returning(['id', 'sku', trx.raw('(xmax = 0) AS inserted')]);
-      const inserted = rows.filter((r: any) => r.inserted).length;
-      created += inserted;
-      updated += rows.length - inserted;
-      const ids = new Map(rows.map((r: any) => [r.sku as string, r.id as number]));
-      const counted = batch
-        .filter((p) => p.onHand !== undefined && ids.has(p.sku))
-        .map((p) => ({ productId: ids.get(p.sku)!, quantity: p.onHand! }));
-      stockMoves += (
-        await setQuantities(trx, {
-          locationId: whId,
-          items: counted,
-          referencePrefix: `import:${importId}:`,
-          origin: 'products import',
-        })
-      ).moved;
-      await relinkOffers(
-        trx,
-        batch.map((p) => p.sku),
-      );
-    });
-    options.onBatch?.(Math.min(i + BATCH, products.length));
-  }
-  return { created, updated, stockMoves };
-}
+export const importProducts = operation(
+  {
+    name: 'importProducts',
+    input: z.object({
+      products: z.array(ProductInput),
+      location: z.string().optional(),
+      keepExisting: z.boolean().optional(),
+      onBatch: z.custom<(done: number) => void>().optional(),
+    }),
+    output: z.object({ created: z.number(), updated: z.number(), stockMoves: z.number() }),
+  },
+  async (db, { products, ...options }) => {
+    const whId = await locationId(db, options.location ?? 'WH');
+    const importId = crypto.randomUUID();
+    let created = 0;
+    let updated = 0;
+    let stockMoves = 0;
+    for (let i = 0; i < products.length; i += BATCH) {
+      const batch = products.slice(i, i + BATCH);
+      await db.transaction(async (trx) => {
+        const insert = trx('products')
+          .insert(
+            batch.map((p) => ({
+              sku: p.sku,
+              name: p.name,
+              description: p.description ?? null,
+              list_price: p.price ?? null,
+            })),
+          )
+          .onConflict('sku');
+        const rows = await (
+          options.keepExisting
+            ? insert.ignore()
+            : insert.merge({
+                name: trx.raw('EXCLUDED.name'),
+                description: trx.raw('EXCLUDED.description'),
+                list_price: trx.raw('COALESCE(EXCLUDED.list_price, products.list_price)'),
+                updated_at: trx.fn.now(),
+              })
+        ).returning(['id', 'sku', trx.raw('(xmax = 0) AS inserted')]);
+        const inserted = rows.filter((r: any) => r.inserted).length;
+        created += inserted;
+        updated += rows.length - inserted;
+        const ids = new Map(rows.map((r: any) => [r.sku as string, r.id as number]));
+        const counted = batch
+          .filter((p) => p.onHand !== undefined && ids.has(p.sku))
+          .map((p) => ({ productId: ids.get(p.sku)!, quantity: p.onHand! }));
+        stockMoves += (
+          await setQuantities(trx, {
+            locationId: whId,
+            items: counted,
+            referencePrefix: `import:${importId}:`,
+            origin: 'products import',
+          })
+        ).moved;
+        await relinkOffers(
+          trx,
+          batch.map((p) => p.sku),
+        );
+      });
+      options.onBatch?.(Math.min(i + BATCH, products.length));
+    }
+    return { created, updated, stockMoves };
+  },
+);
 
-export interface ProductRow {
-  sku: string;
-  name: string;
-  description: string | null;
-  price: string | null;
-  onHand: number;
-}
+const ProductRow = z.object({
+  sku: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  price: z.string().nullable(),
+  onHand: z.number(),
+});
+export type ProductRow = z.infer<typeof ProductRow>;
 
 /** Products with their on hand at the default warehouse, by SKU. */
-export async function listProducts(db: Knex, filter: { search?: string; limit?: number } = {}): Promise<ProductRow[]> {
-  const q = db('products as p')
-    .leftJoin('stock_quants as q', (j) =>
-      j.on('q.product_id', 'p.id').andOn('q.location_id', db.raw(`(SELECT id FROM stock_locations WHERE code = 'WH')`)),
-    )
-    .whereNull('p.system_key')
-    .orderBy('p.sku')
-    .limit(filter.limit ?? 100)
-    .select('p.sku', 'p.name', 'p.description', 'p.list_price', 'q.quantity');
-  if (filter.search)
-    q.where((w) => w.whereILike('p.sku', `%${filter.search}%`).orWhereILike('p.name', `%${filter.search}%`));
-  return (await q).map((p) => ({
-    sku: p.sku,
-    name: p.name,
-    description: p.description,
-    price: p.list_price === null ? null : parseAmount(String(p.list_price)).toFixed(),
-    onHand: p.quantity ?? 0,
-  }));
-}
+export const listProducts = operation(
+  {
+    name: 'listProducts',
+    input: z.object({ search: z.string().optional(), limit: z.number().int().positive().max(10_000).optional() }),
+    output: z.array(ProductRow),
+  },
+  async (db, filter) => {
+    const q = db('products as p')
+      .leftJoin('stock_quants as q', (j) =>
+        j
+          .on('q.product_id', 'p.id')
+          .andOn('q.location_id', db.raw(`(SELECT id FROM stock_locations WHERE code = 'WH')`)),
+      )
+      .whereNull('p.system_key')
+      .orderBy('p.sku')
+      .limit(filter.limit ?? 100)
+      .select('p.sku', 'p.name', 'p.description', 'p.list_price', 'q.quantity');
+    if (filter.search)
+      q.where((w) => w.whereILike('p.sku', `%${filter.search}%`).orWhereILike('p.name', `%${filter.search}%`));
+    return (await q).map((p) => ({
+      sku: p.sku,
+      name: p.name,
+      description: p.description,
+      price: p.list_price === null ? null : parseAmount(String(p.list_price)).toFixed(),
+      onHand: p.quantity ?? 0,
+    }));
+  },
+);
 
-export async function findProduct(
-  db: Knex,
-  sku: string,
-): Promise<{ id: number; sku: string; name: string; description: string | null; price: string | null }> {
-  const product = await db('products')
-    .where({ sku })
-    .whereNull('system_key')
-    .first('id', 'sku', 'name', 'description', 'list_price');
-  if (!product)
-    throw new UserError(
-      `no product with SKU ${sku}: add it with \`connector products add ${sku} --name ...\` or import a CSV`,
-    );
-  const { list_price: price, ...rest } = product;
-  return { ...rest, price: price === null ? null : String(price) };
-}
+export const findProduct = operation(
+  {
+    name: 'findProduct',
+    input: z.object({ sku: z.string().min(1) }),
+    output: z.object({
+      id: z.number().int(),
+      sku: z.string(),
+      name: z.string(),
+      description: z.string().nullable(),
+      price: z.string().nullable(),
+    }),
+  },
+  async (db, { sku }) => {
+    const product = await db('products')
+      .where({ sku })
+      .whereNull('system_key')
+      .first('id', 'sku', 'name', 'description', 'list_price');
+    if (!product)
+      throw new UserError(
+        `no product with SKU ${sku}: add it with \`connector products add ${sku} --name ...\` or import a CSV`,
+      );
+    const { list_price: price, ...rest } = product;
+    return { ...rest, price: price === null ? null : String(price) };
+  },
+);

@@ -44,40 +44,83 @@ export function fbmQuantitiesSql(accountId: string): { sql: string; bindings: Kn
   };
 }
 
-export interface OfferQuantity {
-  offerId: number;
-  marketplaceId: string;
-  sellerSku: string;
-  onHand: number;
-  reserved: number;
-  safetyStock: number;
-  quantity: number;
-  lastSentQuantity: number | null;
-}
+const OfferQuantity = z.object({
+  offerId: z.number().int(),
+  marketplaceId: z.string(),
+  sellerSku: z.string(),
+  onHand: z.number(),
+  reserved: z.number(),
+  safetyStock: z.number(),
+  quantity: z.number(),
+  lastSentQuantity: z.number().nullable(),
+});
+export type OfferQuantity = z.infer<typeof OfferQuantity>;
 
-export async function fbmOfferQuantities(
-  db: Knex,
-  accountId: string,
-  filter: { sku?: string; productId?: number } = {},
-): Promise<OfferQuantity[]> {
-  const { sql, bindings } = fbmQuantitiesSql(accountId);
-  const where =
-    filter.sku !== undefined ? 'WHERE seller_sku = ?' : filter.productId !== undefined ? 'WHERE product_id = ?' : '';
-  const { rows } = await db.raw(`SELECT * FROM (${sql}) q ${where} ORDER BY seller_sku, marketplace_id`, [
-    ...bindings,
-    ...(filter.sku !== undefined ? [filter.sku] : filter.productId !== undefined ? [filter.productId] : []),
-  ]);
-  return rows.map((r: any) => ({
-    offerId: r.offer_id,
-    marketplaceId: r.marketplace_id,
-    sellerSku: r.seller_sku,
-    onHand: r.on_hand,
-    reserved: r.reserved,
-    safetyStock: r.safety_stock,
-    quantity: r.quantity,
-    lastSentQuantity: r.last_sent_quantity,
-  }));
-}
+const StockView = z.object({
+  sku: z.string(),
+  name: z.string(),
+  onHand: z.array(z.object({ location: z.string(), quantity: z.number() })),
+  reservedByOpenDeliveries: z.number(),
+  fba: z.array(
+    z.object({
+      account: z.string(),
+      marketplace: z.string(),
+      sellerSku: z.string(),
+      fulfillable: z.number(),
+      total: z.number(),
+      updatedAt: z.string(),
+    }),
+  ),
+  fbaLocations: z.array(z.object({ location: z.string(), quantity: z.number() })),
+  offers: z.array(
+    z.object({
+      account: z.string(),
+      marketplace: z.string(),
+      sellerSku: z.string(),
+      channel: z.string(),
+      safetyStock: z.number(),
+      toSend: z.number().nullable(),
+      lastSent: z.number().nullable(),
+      lastError: z.string().nullable(),
+    }),
+  ),
+});
+
+const FbaDriftRow = z.object({
+  sku: z.string(),
+  sellerSkus: z.string(),
+  predicted: z.number(),
+  amazon: z.number(),
+  drift: z.number(),
+  recordedAt: z.string(),
+});
+
+export const fbmOfferQuantities = operation(
+  {
+    name: 'fbmOfferQuantities',
+    input: z.object({ accountId: z.string(), sku: z.string().optional(), productId: z.number().int().optional() }),
+    output: z.array(OfferQuantity),
+  },
+  async (db, { accountId, ...filter }) => {
+    const { sql, bindings } = fbmQuantitiesSql(accountId);
+    const where =
+      filter.sku !== undefined ? 'WHERE seller_sku = ?' : filter.productId !== undefined ? 'WHERE product_id = ?' : '';
+    const { rows } = await db.raw(`SELECT * FROM (${sql}) q ${where} ORDER BY seller_sku, marketplace_id`, [
+      ...bindings,
+      ...(filter.sku !== undefined ? [filter.sku] : filter.productId !== undefined ? [filter.productId] : []),
+    ]);
+    return rows.map((r: any) => ({
+      offerId: r.offer_id,
+      marketplaceId: r.marketplace_id,
+      sellerSku: r.seller_sku,
+      onHand: r.on_hand,
+      reserved: r.reserved,
+      safetyStock: r.safety_stock,
+      quantity: r.quantity,
+      lastSentQuantity: r.last_sent_quantity,
+    }));
+  },
+);
 
 export async function locationId(db: Knex, code: string): Promise<number> {
   const row = await db('stock_locations').where({ code }).first('id', 'kind');
@@ -142,85 +185,89 @@ export async function setQuantities(
 }
 
 /** `connector stock show <sku>`: on hand per location, reserved by open FBM deliveries, FBA per marketplace, offers. */
-export async function stockView(db: Knex, sku: string) {
-  const product = await db('products').where({ sku }).first('id', 'sku', 'name');
-  if (!product)
-    throw new UserError(`no product with SKU ${sku}: add it with \`connector products add ${sku} --name ...\``);
-  const locations = await db('stock_quants as q')
-    .join('stock_locations as l', 'l.id', 'q.location_id')
-    .where('q.product_id', product.id)
-    .whereIn('l.kind', ['internal', 'fba'])
-    .orderBy('l.code')
-    .select('l.code', 'l.kind', 'q.quantity');
-  const reserved = await db('delivery_lines as dl')
-    .join('deliveries as d', 'd.id', 'dl.delivery_id')
-    .where({ 'd.state': 'open', 'dl.product_id': product.id })
-    .sum({ quantity: 'dl.quantity' })
-    .first();
-  const offers = await db('offers as o')
-    .join('marketplaces as m', 'm.id', 'o.marketplace_id')
-    .where('o.product_id', product.id)
-    .orderBy(['o.account_id', 'm.code', 'o.seller_sku'])
-    .select('o.*', 'm.code as marketplace');
-  const fba = await db('fba_inventory as f')
-    .join('marketplaces as m', 'm.id', 'f.marketplace_id')
-    .whereIn('f.seller_sku', [...new Set([sku, ...offers.map((o) => o.seller_sku as string)])])
-    .orderBy(['f.account_id', 'm.code', 'f.seller_sku'])
-    .select('f.account_id', 'f.seller_sku', 'm.code', 'f.fulfillable_quantity', 'f.total_quantity', 'f.updated_at');
-  const computed = new Map<number, number>();
-  for (const account of new Set(offers.map((o) => o.account_id as string))) {
-    for (const q of await fbmOfferQuantities(db, account, { productId: product.id }))
-      computed.set(q.offerId, q.quantity);
-  }
-  return {
-    sku: product.sku as string,
-    name: product.name as string,
-    onHand: locations
-      .filter((l) => l.kind === 'internal')
-      .map((l) => ({ location: l.code as string, quantity: l.quantity as number })),
-    reservedByOpenDeliveries: Number(reserved?.quantity ?? 0),
-    fba: fba.map((f) => ({
-      account: f.account_id as string,
-      marketplace: f.code as string,
-      sellerSku: f.seller_sku as string,
-      fulfillable: f.fulfillable_quantity as number,
-      total: f.total_quantity as number,
-      updatedAt: new Date(f.updated_at).toISOString(),
-    })),
-    fbaLocations: locations
-      .filter((l) => l.kind === 'fba')
-      .map((l) => ({ location: l.code as string, quantity: l.quantity as number })),
-    offers: offers.map((o) => ({
-      account: o.account_id as string,
-      marketplace: o.marketplace as string,
-      sellerSku: o.seller_sku as string,
-      channel: o.channel as string,
-      safetyStock: o.safety_stock as number,
-      toSend: o.channel === 'FBM' ? (computed.get(o.id) ?? null) : null,
-      lastSent: o.last_sent_quantity as number | null,
-      lastError: o.last_error as string | null,
-    })),
-  };
-}
+export const stockView = operation(
+  { name: 'stockView', input: z.object({ sku: z.string().min(1) }), output: StockView },
+  async (db, { sku }) => {
+    const product = await db('products').where({ sku }).first('id', 'sku', 'name');
+    if (!product)
+      throw new UserError(`no product with SKU ${sku}: add it with \`connector products add ${sku} --name ...\``);
+    const locations = await db('stock_quants as q')
+      .join('stock_locations as l', 'l.id', 'q.location_id')
+      .where('q.product_id', product.id)
+      .whereIn('l.kind', ['internal', 'fba'])
+      .orderBy('l.code')
+      .select('l.code', 'l.kind', 'q.quantity');
+    const reserved = await db('delivery_lines as dl')
+      .join('deliveries as d', 'd.id', 'dl.delivery_id')
+      .where({ 'd.state': 'open', 'dl.product_id': product.id })
+      .sum({ quantity: 'dl.quantity' })
+      .first();
+    const offers = await db('offers as o')
+      .join('marketplaces as m', 'm.id', 'o.marketplace_id')
+      .where('o.product_id', product.id)
+      .orderBy(['o.account_id', 'm.code', 'o.seller_sku'])
+      .select('o.*', 'm.code as marketplace');
+    const fba = await db('fba_inventory as f')
+      .join('marketplaces as m', 'm.id', 'f.marketplace_id')
+      .whereIn('f.seller_sku', [...new Set([sku, ...offers.map((o) => o.seller_sku as string)])])
+      .orderBy(['f.account_id', 'm.code', 'f.seller_sku'])
+      .select('f.account_id', 'f.seller_sku', 'm.code', 'f.fulfillable_quantity', 'f.total_quantity', 'f.updated_at');
+    const computed = new Map<number, number>();
+    for (const account of new Set(offers.map((o) => o.account_id as string))) {
+      for (const q of await fbmOfferQuantities(db, { accountId: account, productId: product.id }))
+        computed.set(q.offerId, q.quantity);
+    }
+    return {
+      sku: product.sku as string,
+      name: product.name as string,
+      onHand: locations
+        .filter((l) => l.kind === 'internal')
+        .map((l) => ({ location: l.code as string, quantity: l.quantity as number })),
+      reservedByOpenDeliveries: Number(reserved?.quantity ?? 0),
+      fba: fba.map((f) => ({
+        account: f.account_id as string,
+        marketplace: f.code as string,
+        sellerSku: f.seller_sku as string,
+        fulfillable: f.fulfillable_quantity as number,
+        total: f.total_quantity as number,
+        updatedAt: new Date(f.updated_at).toISOString(),
+      })),
+      fbaLocations: locations
+        .filter((l) => l.kind === 'fba')
+        .map((l) => ({ location: l.code as string, quantity: l.quantity as number })),
+      offers: offers.map((o) => ({
+        account: o.account_id as string,
+        marketplace: o.marketplace as string,
+        sellerSku: o.seller_sku as string,
+        channel: o.channel as string,
+        safetyStock: o.safety_stock as number,
+        toSend: o.channel === 'FBM' ? (computed.get(o.id) ?? null) : null,
+        lastSent: o.last_sent_quantity as number | null,
+        lastError: o.last_error as string | null,
+      })),
+    };
+  },
+);
 
 /** `connector stock drift --account A`: what the last fbaStockSync found different from what our moves predicted. */
-export async function fbaDrift(db: Knex, accountId: string) {
-  const rows = await db('fba_stock_drift as d')
-    .join('products as p', 'p.id', 'd.product_id')
-    .where('d.account_id', accountId)
-    .orderBy('p.sku')
-    .select('p.sku', 'd.seller_skus', 'd.predicted', 'd.amazon', 'd.recorded_at');
-  return rows.map((r) => ({
-    sku: r.sku as string,
-    sellerSkus: r.seller_skus as string,
-    predicted: r.predicted as number,
-    amazon: r.amazon as number,
-    drift: (r.amazon - r.predicted) as number,
-    recordedAt: new Date(r.recorded_at).toISOString(),
-  }));
-}
-
-/** `connector offers list [--errors]`. */
+export const fbaDrift = operation(
+  { name: 'fbaDrift', input: z.object({ accountId: z.string().min(1) }), output: z.array(FbaDriftRow) },
+  async (db, { accountId }) => {
+    const rows = await db('fba_stock_drift as d')
+      .join('products as p', 'p.id', 'd.product_id')
+      .where('d.account_id', accountId)
+      .orderBy('p.sku')
+      .select('p.sku', 'd.seller_skus', 'd.predicted', 'd.amazon', 'd.recorded_at');
+    return rows.map((r) => ({
+      sku: r.sku as string,
+      sellerSkus: r.seller_skus as string,
+      predicted: r.predicted as number,
+      amazon: r.amazon as number,
+      drift: (r.amazon - r.predicted) as number,
+      recordedAt: new Date(r.recorded_at).toISOString(),
+    }));
+  },
+);
 
 const StockRow = z.object({
   sku: z.string({ error: 'is required' }).trim().min(1, 'is required'),
@@ -274,21 +321,30 @@ export const setStock = operation(
         l.id,
       ]),
     );
+    const known = async () =>
+      (await db('stock_locations').where({ kind: 'internal' }).orderBy('code').pluck('code')).join(', ') || 'WH';
     const bad: Array<{ row: number; sku: string; error: string }> = [];
     const seen = new Set<string>();
-    rows.forEach((r, row) => {
+    for (const [row, r] of rows.entries()) {
       const key = `${r.location}\u0000${r.sku}`;
-      if (!products.has(r.sku)) bad.push({ row, sku: r.sku, error: `no product with SKU ${r.sku}` });
-      else if (!locations.has(r.location)) bad.push({ row, sku: r.sku, error: `no stock location ${r.location}` });
-      else if (seen.has(key)) bad.push({ row, sku: r.sku, error: `${r.sku} appears twice for ${r.location}` });
+      const error = !products.has(r.sku)
+        ? `no product with SKU ${r.sku}: add it with \`connector products add ${r.sku} --name ...\` or import a CSV`
+        : !locations.has(r.location)
+          ? `no stock location ${r.location}: use one of ${await known()}`
+          : seen.has(key)
+            ? `${r.sku} appears twice for ${r.location}`
+            : undefined;
+      if (error) bad.push({ row, sku: r.sku, error });
       seen.add(key);
-    });
+    }
     if (bad.length)
       throw new InvalidInput(
-        `${bad.length} of ${rows.length} rows are refused, nothing was written: ${bad
-          .slice(0, 5)
-          .map((b) => `items[${b.row}] ${b.error}`)
-          .join('; ')}${bad.length > 5 ? '; …' : ''}`,
+        rows.length === 1
+          ? bad[0].error
+          : `${bad.length} of ${rows.length} rows are refused, nothing was written: ${bad
+              .slice(0, 5)
+              .map((b) => `items[${b.row}] ${b.error}`)
+              .join('; ')}${bad.length > 5 ? '; …' : ''}`,
         `items[${bad[0].row}]`,
         bad,
       );

@@ -28,12 +28,11 @@ export async function createDemoAccounts(
     await seedDemo(sandbox.url, { seed: options.seed ?? 7, orders: options.ordersPerAccount });
     const keyring = keyringFromEnv();
     for (const seller of DEMO_SELLERS) {
-      const exists = await findAccount(db, seller.name);
+      const exists = await findAccount(db, { accountId: seller.name });
       if (exists) continue;
-      await saveAccount(
-        db,
+      await saveAccount(db, {
         keyring,
-        {
+        account: {
           id: seller.name,
           sellerId: seller.sellerId,
           region: seller.region,
@@ -42,14 +41,17 @@ export async function createDemoAccounts(
           clientSecret: seller.clientSecret,
           refreshToken: seller.refreshToken,
         },
-        seller.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
-      );
+        marketplaces: seller.marketplaceIds.map((marketplaceId) => ({
+          marketplaceId,
+          participating: true,
+          enabled: true,
+        })),
+      });
     }
-    await importProducts(
-      db,
-      CATALOG.map((item) => ({ sku: item.sku, name: item.title.en })),
-      { keepExisting: true },
-    );
+    await importProducts(db, {
+      products: CATALOG.map((item) => ({ sku: item.sku, name: item.title.en })),
+      keepExisting: true,
+    });
   } catch (err) {
     await sandbox.close();
     throw err;
@@ -64,5 +66,5 @@ export async function createDemoAccounts(
 
 /** True when every account talks to the demo sandbox (or there is none yet): `connector start` runs the sandbox then. */
 export async function isDemoBook(db: Db, sandboxUrl: string): Promise<boolean> {
-  return (await accountEndpoints(db)).every((endpoint) => endpoint === sandboxUrl);
+  return (await accountEndpoints(db, {})).every((endpoint) => endpoint === sandboxUrl);
 }

@@ -55,7 +55,7 @@ export async function applySchedules(
   db: Db,
   config: Config,
 ): Promise<Array<{ id: string; result: 'created' | 'updated' | 'paused' }>> {
-  const accounts = await listAccounts(db);
+  const accounts = await listAccounts(db, {});
   const results: Array<{ id: string; result: 'created' | 'updated' | 'paused' }> = [];
   for (const account of accounts) {
     for (const def of accountSchedules(config, account.id)) {

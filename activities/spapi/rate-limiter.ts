@@ -1,7 +1,10 @@
 import type { Db } from '../../db';
 import { deferToken, drainBucket, takeToken } from '../../book/rate-buckets';
 import { QuotaExceeded } from '../../lib/errors';
-import { USAGE_PLANS } from '../../lib/amazon-facts';
+import { LISTINGS_FEED_PLAN, USAGE_PLANS, type UsagePlan } from '../../lib/amazon-facts';
+
+/** Buckets that are not an operation: Amazon's own limit on JSON_LISTINGS_FEED submissions (activities/spapi/feeds.ts). */
+const EXTRA_PLANS: Record<string, UsagePlan> = { JSON_LISTINGS_FEED: LISTINGS_FEED_PLAN };
 
 export interface RateLimiterOptions {
   /** Multiplies Amazon's rates: 60 against a sandbox in `x60` mode. 1 against Amazon. */
@@ -37,7 +40,7 @@ export class RateLimiter {
   }
 
   async acquire(sellerId: string, operation: string): Promise<void> {
-    const plan = USAGE_PLANS[operation];
+    const plan = USAGE_PLANS[operation] ?? EXTRA_PLANS[operation];
     if (!plan || this.speedup <= 0) return;
     const rate = plan.rate * this.speedup;
     const burst = Math.max(1, plan.burst - 1);

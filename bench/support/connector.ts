@@ -48,12 +48,11 @@ export async function createAccounts(
       piiAccess: true,
       ...credentials,
     });
-    await saveAccount(
-      db,
-      keyringFromEnv(),
-      { id: a.id, sellerId: a.sellerId, region: a.region, endpoint: sandboxUrl, ...credentials },
-      a.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
-    );
+    await saveAccount(db, {
+      keyring: keyringFromEnv(),
+      account: { id: a.id, sellerId: a.sellerId, region: a.region, endpoint: sandboxUrl, ...credentials },
+      marketplaces: a.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
+    });
   }
 }
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { findProduct, importProducts, listProducts, readProductsCsv, validateProduct } from '../../book/products';
 import { accountsSelling, listOffers, setSafetyStock } from '../../book/offers';
 import { fbaDrift, setStock, stockView } from '../../book/stock';
-import { getAccount } from '../../book/accounts';
+import { requireAccount } from '../../book/accounts';
 import { requestStockSync } from '../../lib/workflow-client';
 import { UserError } from '../../lib/errors';
 import { CliContext, withContext } from '../context';
@@ -20,7 +20,7 @@ function parseQuantity(text: string, what: string): number {
 }
 
 async function accountExists(ctx: CliContext, accountId: string): Promise<void> {
-  await getAccount(ctx.getDb(), accountId);
+  await requireAccount(ctx.getDb(), { accountId });
 }
 
 /** After a stock change: a debounced stockSync of each account selling the product. Temporal down is not an error. */
@@ -65,9 +65,10 @@ export function register(program: Command): void {
               )
             : undefined;
         bar?.start(rows.length, 0);
-        const result = await importProducts(ctx.getDb(), rows, {
+        const result = await importProducts(ctx.getDb(), {
+          products: rows,
           location: opts.location,
-          onBatch: (done) => bar?.update(done),
+          onBatch: (done: number) => bar?.update(done),
         });
         bar?.stop();
         // A file may hold 100k SKUs: ask every account with FBM offers rather than list the products.
@@ -99,9 +100,9 @@ export function register(program: Command): void {
           onHand: opts.onHand,
         });
         if (typeof checked === 'string') throw new UserError(checked.replace('on-hand', '--on-hand'));
-        const result = await importProducts(ctx.getDb(), [checked]);
+        const result = await importProducts(ctx.getDb(), { products: [checked] });
         if (checked.onHand !== undefined) {
-          const productIds = [(await findProduct(ctx.getDb(), sku)).id];
+          const productIds = [(await findProduct(ctx.getDb(), { sku })).id];
           await requestSyncs(ctx, await accountsSelling(ctx.getDb(), { productIds }));
         }
         print(cmd, { sku, created: result.created === 1 }, `product ${sku} ${result.created ? 'added' : 'updated'}`);
@@ -127,8 +128,8 @@ export function register(program: Command): void {
     .description('a product with its stock and offers')
     .action((sku: string, _opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const { id: _id, ...product } = await findProduct(ctx.getDb(), sku);
-        const { sku: _sku, name: _name, ...stock } = await stockView(ctx.getDb(), sku);
+        const { id: _id, ...product } = await findProduct(ctx.getDb(), { sku });
+        const { sku: _sku, name: _name, ...stock } = await stockView(ctx.getDb(), { sku });
         const view = { ...product, ...stock };
         print(cmd, view, () => JSON.stringify(view, null, 2));
       }),
@@ -161,7 +162,7 @@ export function register(program: Command): void {
     .description('on hand, reserved by open FBM deliveries, FBA quantity per marketplace, and what each offer gets')
     .action((sku: string, _opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const view = await stockView(ctx.getDb(), sku);
+        const view = await stockView(ctx.getDb(), { sku });
         print(cmd, view, () =>
           [
             `${view.sku}  ${view.name}`,
@@ -181,7 +182,7 @@ export function register(program: Command): void {
     .action((opts, cmd: Command) =>
       withContext(async (ctx) => {
         await accountExists(ctx, opts.account);
-        const rows = await fbaDrift(ctx.getDb(), opts.account);
+        const rows = await fbaDrift(ctx.getDb(), { accountId: opts.account });
         print(cmd, rows, () => (rows.length ? table(rows as any) : `no drift on ${opts.account} at the last FBA sync`));
       }),
     );

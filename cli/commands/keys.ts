@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .action((_opts, cmd: Command) =>
       withContext(async (ctx) => {
         const keyring = keyringFromEnv(process.env);
-        const report = await rotateSecrets(ctx.getDb(), keyring);
+        const report = await rotateSecrets(ctx.getDb(), { keyring });
         print(
           cmd,
           report,

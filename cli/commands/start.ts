@@ -153,7 +153,7 @@ async function startEverything(
   await applySchedules(connector.client, db, config);
 
   // A first sync of every account right away, rather than waiting for the first tick.
-  const ids = (await listAccounts(db)).filter((a) => a.enabled).map((a) => a.id);
+  const ids = (await listAccounts(db, {})).filter((a) => a.enabled).map((a) => a.id);
   const results = await Promise.all(
     ids.map(
       (accountId) =>

@@ -76,12 +76,11 @@ export async function startHarness(options: {
       piiAccess: options.piiAccess ?? true,
       ...credentials,
     });
-    await saveAccount(
-      testDb.db,
+    await saveAccount(testDb.db, {
       keyring,
-      { id: a.id, sellerId: a.sellerId, region: a.region, endpoint: sandbox.url, ...credentials },
-      a.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
-    );
+      account: { id: a.id, sellerId: a.sellerId, region: a.region, endpoint: sandbox.url, ...credentials },
+      marketplaces: a.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
+    });
   }
   const taskQueue = `test-${process.pid}-${Date.now().toString(36)}-${queueCounter++}`;
   const config = loadConfig({ ...process.env, ...options.env });
