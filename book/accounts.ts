@@ -1,4 +1,3 @@
-
 import { z } from 'zod';
 import { REGIONS, type Region } from '../lib/amazon-facts';
 import { ConfigError } from '../lib/config';
