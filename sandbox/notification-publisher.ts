@@ -55,7 +55,7 @@ export interface NotificationStats {
   duplicated: number;
   /** Send attempts that failed (each retry counts); the message is retried with backoff. */
   failed: number;
-  /** Messages given up after MAX_ATTEMPTS failed sends. */
+  /** Messages given up after MAX_ATTEMPTS failed sends (about 10 minutes). */
   abandoned: number;
   /** Events whose payload could not be built (a malformed order stored on purpose). */
   skipped: number;
@@ -80,11 +80,14 @@ interface Lane {
   busy: boolean;
   timer?: NodeJS.Timeout;
   url?: string;
+  /** Set from a failed send until the next good one: the outage is logged once, not at every retry. */
+  failing?: boolean;
 }
 
-const MAX_ATTEMPTS = 30;
+/** About 10 minutes of retries (0.25 s doubling up to 10 s) before a message is given up. */
+const MAX_ATTEMPTS = 60;
 const BATCH = 10; // SendMessageBatch's limit
-const backoffMs = (attempt: number) => Math.min(30_000, 250 * 2 ** (attempt - 1));
+const backoffMs = (attempt: number) => Math.min(10_000, 250 * 2 ** (attempt - 1));
 
 /** The Amazon application id the sandbox gives an LWA client id (stable, so notifications name their app). */
 export function applicationIdOf(clientId: string): string {
@@ -294,9 +297,12 @@ export class NotificationPublisher {
         m.readyAt = Date.now() + backoffMs(m.attempts);
       }
     });
-    if (failedIds.size > 0) {
-      this.deps.log.warn({ err: reason, arn: lane.arn, failed: failedIds.size }, 'sandbox: notifications not sent yet');
+    if (failedIds.size > 0 && !lane.failing) {
+      this.deps.log.warn({ err: reason, arn: lane.arn }, 'sandbox: notifications not sent, retrying with backoff');
+    } else if (failedIds.size === 0 && lane.failing) {
+      this.deps.log.info({ arn: lane.arn }, 'sandbox: notifications sent again');
     }
+    lane.failing = failedIds.size > 0;
     lane.queue = lane.queue.filter((m) => !sent.has(m));
   }
 
