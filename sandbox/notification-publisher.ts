@@ -210,12 +210,10 @@ export class NotificationPublisher {
   }
 
   /** Sends the messages held by the reorder switch, in its order; the switch is then spent. Returns how many. */
-  release(type: string): number {
+  release(type: string, order = this.switches.get(type)?.reorder?.order ?? 'reverse'): number {
     const held = this.held.get(type) ?? [];
     this.held.delete(type);
-    const sw = this.switches.get(type);
-    const order = sw?.reorder?.order ?? 'reverse';
-    if (sw) delete sw.reorder;
+    delete this.switches.get(type)?.reorder;
     const released = order === 'reverse' ? held.reverse() : this.random.sample(held, held.length);
     released.forEach((m) => this.enqueue(m));
     return released.length;
@@ -361,9 +359,11 @@ export class NotificationPublisher {
     return this.switches.get(type) ?? {};
   }
 
-  /** Replaces the switches of a type; messages already held stay held until the reorder count or a release. */
+  /** Replaces the switches of a type. Without a reorder switch, messages it still held are sent now. */
   setSwitches(type: string, switches: Switches): void {
+    const holding = this.switches.get(type)?.reorder?.order;
     this.switches.set(type, structuredClone(switches));
+    if (!switches.reorder && this.held.has(type)) this.release(type, holding);
   }
 
   /** Everything back to empty: no switches, no queued or held messages, zero counters. */

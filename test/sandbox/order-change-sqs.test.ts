@@ -261,7 +261,7 @@ describe('admin switches', () => {
     );
   });
 
-  test('reorder: the next N messages are held, then sent in reverse order; a release sends a partial batch', async () => {
+  test('reorder: the next N messages are held, then sent in reverse order; a release, or switching it off, sends a partial batch', async () => {
     const { seller, queue } = await subscribedSeller();
     await t.admin.setNotificationSwitches({ reorder: { next: 3, order: 'reverse' } });
     const orderId = await fbmOrder(seller);
@@ -281,6 +281,11 @@ describe('admin switches', () => {
     const batch = [await fbmOrder(seller), await fbmOrder(seller)];
     expect(await t.admin.releaseNotifications()).toEqual({ released: 2 });
     expect((await receive(sqs, queue.url, 2)).map(orderIdOf).sort()).toEqual(batch.sort());
+
+    await t.admin.setNotificationSwitches({ reorder: { next: 5, order: 'reverse' } });
+    const last = await fbmOrder(seller);
+    await t.admin.setNotificationSwitches({}); // switching reorder off sends what it held
+    expect((await receive(sqs, queue.url, 1)).map(orderIdOf)).toEqual([last]);
   });
 
   test('bad switches are a 400 naming the field; an unknown notification type is a 404', async () => {
