@@ -18,7 +18,8 @@ export const MOTO_ACCOUNT_ID = '123456789012';
 const HOW_TO_INSTALL = `Install it with \`python3 -m pip install --target .tools/moto ${MOTO_PYPI.map((p) => `'${p}'`).join(' ')}\`.`;
 
 function importable(dir: string): boolean {
-  const result = spawnSync('python3', ['-c', 'import moto.server, flask, flask_cors'], {
+  // -S: only the folder itself, not a moto installed in the system's site-packages.
+  const result = spawnSync('python3', ['-S', '-c', 'import moto.server, flask, flask_cors'], {
     env: { ...process.env, PYTHONPATH: dir },
     timeout: 30_000,
   });
