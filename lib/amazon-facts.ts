@@ -29,6 +29,14 @@ export const USAGE_PLANS: Readonly<Record<string, UsagePlan>> = {
   searchListingsItems: { rate: 5, burst: 5 },
   getMarketplaceParticipations: { rate: 0.016, burst: 15 },
   getInventorySummaries: { rate: 2, burst: 2 },
+  getDestinations: { rate: 1, burst: 5 },
+  createDestination: { rate: 1, burst: 5 },
+  getDestination: { rate: 1, burst: 5 },
+  deleteDestination: { rate: 1, burst: 5 },
+  getSubscription: { rate: 1, burst: 5 },
+  createSubscription: { rate: 1, burst: 5 },
+  getSubscriptionById: { rate: 1, burst: 5 },
+  deleteSubscriptionById: { rate: 1, burst: 5 },
 };
 
 /** Amazon's extra limit on JSON_LISTINGS_FEED submissions: 5 feeds per 5 minutes (per seller and region). */
