@@ -25,6 +25,7 @@ export const USAGE_PLANS: Readonly<Record<string, UsagePlan>> = {
   searchListingsItems: { rate: 5, burst: 5 },
   getMarketplaceParticipations: { rate: 0.016, burst: 15 },
   getInventorySummaries: { rate: 2, burst: 2 },
+  listTransactions: { rate: 0.5, burst: 10 },
 };
 
 /** Amazon's extra limit on JSON_LISTINGS_FEED submissions: 5 feeds per 5 minutes (per seller and region). */

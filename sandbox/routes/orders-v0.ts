@@ -1,5 +1,6 @@
 import type { Ctx, Route } from '../context';
 import { HttpError, Reply } from '../http';
+import { recordShipments } from '../finances/service';
 import { confirmShipment } from '../order-lifecycle';
 
 /** Orders API v0: confirmShipment, the one v0 operation the connector uses (Amazon retires the v0 reads in 2027). */
@@ -12,6 +13,7 @@ async function confirm(ctx: Ctx): Promise<Reply> {
     throw new HttpError(404, [{ code: 'NotFound', message: `Order ${orderId} was not found.` }]);
   }
   confirmShipment(stored.order, body, ctx.sb.now());
+  recordShipments(ctx.sb, stored.sellerId, [stored.order]);
   ctx.sb.changed();
   return { status: 204 };
 }

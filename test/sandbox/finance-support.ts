@@ -6,8 +6,66 @@ import { LOCALES } from '../../sandbox/locales';
 import { marketplace } from '../../sandbox/marketplaces';
 import { itemProceeds, orderProceeds, rateOf } from '../../sandbox/proceeds';
 import { definition, expectValid } from '../support/models';
+import { accessToken, expectModel, NA_HOST, TestSandbox, TestSeller } from './support';
 
-/** Orders in Amazon's exact shape with chosen lines and prices (money by the generator's own rules), and transaction readers. */
+/**
+ * For the Finances specifications: orders in Amazon's exact shape with chosen lines and prices (money by the
+ * generator's own rules), a listTransactions reader, and readers of a transaction's amounts.
+ */
+
+export const FINANCES_MODEL = 'finances_2024-06-19.json';
+export const TRANSACTIONS_PATH = '/finances/2024-06-19/transactions';
+
+/**
+ * listTransactions over HTTP, each answer checked against the model. Access tokens last an hour of the sandbox's
+ * clock, which the tests move by days: a fresh token is fetched when the cached one is half an hour old.
+ */
+export function transactionsReader(t: TestSandbox, now: () => number) {
+  const tokens = new Map<string, { token: string; at: number }>();
+  const tokenOf = async (seller: TestSeller) => {
+    const cached = tokens.get(seller.sellerId);
+    if (cached && now() - cached.at < 1_800_000) return cached.token;
+    const token = await accessToken(t.url, seller.spec);
+    tokens.set(seller.sellerId, { token, at: now() });
+    return token;
+  };
+  const page = async (
+    seller: TestSeller,
+    query: Record<string, string>,
+    host = NA_HOST,
+  ): Promise<{ transactions: Transaction[]; nextToken?: string }> => {
+    const res = await seller.call('GET', TRANSACTIONS_PATH, { query, host, token: await tokenOf(seller) });
+    expect([res.status, res.text.slice(0, 300)]).toEqual([200, expect.any(String)]);
+    expectModel(FINANCES_MODEL, TRANSACTIONS_PATH, 'get', res);
+    expect(res.json.payload.transactions.length).toBeLessThanOrEqual(100);
+    return res.json.payload;
+  };
+  /** Every page of a query, in the order served. */
+  const listAll = async (seller: TestSeller, query: Record<string, string>, host = NA_HOST) => {
+    const all: Transaction[] = [];
+    let pages = 0;
+    let nextToken: string | undefined;
+    do {
+      const p = await page(seller, { ...query, ...(nextToken ? { nextToken } : {}) }, host);
+      pages++;
+      all.push(...p.transactions);
+      nextToken = p.nextToken;
+    } while (nextToken);
+    return { all, pages };
+  };
+  return { page, listAll };
+}
+
+/** The leaves of the Shipment of 2 mugs at $12.99 shipped to Seattle (10.35%) for $5.99, seller-fulfilled. */
+export const US_MUGS_SHIPMENT = {
+  'ProductCharges/OurPricePrincipal': '25.98',
+  'Shipping/ShippingPrincipal': '5.99',
+  'Tax/OurPriceTax': '2.69',
+  'Tax/ShippingTax': '0.62',
+  'AmazonFees/Commission/Base': '-4.80',
+  'MarketplaceWithheldTax/MarketplaceFacilitatorTax-Principal': '-2.69',
+  'MarketplaceWithheldTax/MarketplaceFacilitatorTax-Shipping': '-0.62',
+};
 
 export interface FixtureLine {
   sku: string;
