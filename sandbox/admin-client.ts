@@ -207,9 +207,7 @@ export class SandboxAdmin {
   }
 
   /** Every Finances transaction of the seller, including those listTransactions does not show yet (the lag). */
-  financeTransactions(
-    sellerId: string,
-  ): Promise<{
+  financeTransactions(sellerId: string): Promise<{
     establishedIn: string;
     transactions: Array<{ visibleAt: string; reason?: string; transaction: Transaction }>;
   }> {
