@@ -3,7 +3,7 @@ import { logger as rootLogger } from '../lib/logger';
 import type { Sandbox, SandboxConfig } from './context';
 import { FaultConfig, FaultInjector } from './faults';
 import { TransactionEvents } from './finances/events';
-import { FINANCE_DEFAULTS, FinanceConfig, scheduleFinances } from './finances/service';
+import { FINANCE_DEFAULTS, FinanceConfig, recordAllShipments } from './finances/service';
 import { statusOf } from './routes/feeds';
 import { RateLimiter, RateLimitMode } from './rate-limits';
 import { createHttpServer } from './server';
@@ -119,7 +119,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   for (const feed of sb.state.feeds.values()) {
     if (!feed.finalStatus) sb.schedule(() => statusOf(sb, feed), feed.endAt - now());
   }
-  scheduleFinances(sb);
+  recordAllShipments(sb);
 
   const { server, cancelPending } = createHttpServer(sb, log);
   const host = options.host ?? '127.0.0.1';

@@ -108,6 +108,18 @@ export function recordShipments(sb: Sandbox, sellerId: string, orders: OrderJson
   advanceFinances(sb);
 }
 
+/** Charges every stored order's shipped units not charged yet: a state saved before Finances existed catches up. */
+export function recordAllShipments(sb: Sandbox): void {
+  for (const sellerId of sb.state.sellers.keys()) {
+    recordShipments(
+      sb,
+      sellerId,
+      sb.state.sellerOrders(sellerId).map((o) => o.order),
+    );
+  }
+  advanceFinances(sb);
+}
+
 export { RefundError };
 
 /** Refunds the given units (all that is left when `items` is undefined), posted at `at`. */

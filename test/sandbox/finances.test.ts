@@ -462,6 +462,13 @@ describe('persistence', () => {
     expect(before.transactions.map((x) => x.transaction.transactionStatus)).toEqual(['DEFERRED']);
     await first.close();
 
+    // A state saved before Finances existed: its shipped orders are charged at start, with the same ids.
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(`${file}.old`, JSON.stringify({ ...saved, finances: undefined }));
+    const old = await startSandbox({ statePath: `${file}.old`, rateLimits: 'off', now: () => clock });
+    expect(await new SandboxAdmin(old.url).financeTransactions('APERSISTFIN')).toEqual(before);
+    await old.close();
+
     const second = await start();
     const again = new SandboxAdmin(second.url);
     expect(await again.financeTransactions('APERSISTFIN')).toEqual(before);
