@@ -3,10 +3,10 @@ import http from 'http';
 import type { AddressInfo } from 'net';
 import { UserError } from '../lib/errors';
 import type { Keyring } from '../lib/secrets';
-import type { Marketplace, Participation } from '../db/repositories/marketplaces';
+import type { Marketplace, Participation } from '../book/marketplaces';
 import { AccountCredentials, buildSellingPartner } from '../activities/spapi/client';
 import { fetchMarketplaceParticipations } from '../activities/spapi/clients';
-import { AmazonAuthFailed, SpApiError } from '../activities/spapi/errors';
+import { AmazonAuthFailed, SpApiError } from '../lib/errors';
 
 /**
  * The pieces of `connector accounts link` (Amazon's "website authorization workflow"): a signed, expiring `state`,

@@ -4,6 +4,7 @@ import type { Sandbox, SandboxConfig } from './context';
 import { FaultConfig, FaultInjector } from './faults';
 import { TransactionEvents } from './finances/events';
 import { FINANCE_DEFAULTS, FinanceConfig, recordAllShipments } from './finances/service';
+import { NotificationPublisher } from './notification-publisher';
 import { statusOf } from './routes/feeds';
 import { RateLimiter, RateLimitMode } from './rate-limits';
 import { createHttpServer } from './server';
@@ -78,6 +79,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     limiter: new RateLimiter(initial.rateLimits, now),
     faults: new FaultInjector(initial.faults, initial.seed),
     stats: new Map(),
+    notifications: new NotificationPublisher({ state: () => sb.state, now, seed: initial.seed, log }),
     feedStats: { created: 0, processed: 0, messages: 0 },
     now,
     changed() {
@@ -109,6 +111,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       sb.faults.config = initial.faults;
       sb.stats.clear();
       Object.assign(sb.feedStats, { created: 0, processed: 0, messages: 0 });
+      sb.notifications.reset(initial.seed);
       timers.forEach((t) => clearTimeout(t));
       timers.clear();
       sb.changed();
@@ -142,6 +145,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       timers.forEach((t) => clearTimeout(t));
       timers.clear();
       cancelPending();
+      sb.notifications.close();
       if (saveTimer) clearTimeout(saveTimer);
       save();
       await new Promise<void>((resolve) => {

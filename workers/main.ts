@@ -1,5 +1,6 @@
 import { Runtime } from '@temporalio/worker';
 import { createDb } from '../db';
+// eslint-disable-next-line no-restricted-imports -- runtime discovery moves to lib/ (branch keys)
 import { databaseUrl, temporalAddress } from '../cli/context';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';

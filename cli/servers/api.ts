@@ -1,12 +1,13 @@
 import http from 'node:http';
-import { sameSkuQuantities } from '../../activities/db/shipments';
+import { sameSkuQuantities } from '../../book/shipments';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../../db';
-import { loadOrderView } from '../../db/repositories/orders';
+import { orderView } from '../../book/orders';
+import { checkShipmentRequest } from '../../book/shipments';
+import { InvalidShipment, ShipmentRefusal } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { shipmentDone } from '../../workflows/order';
-import { checkShipment, ShipmentRefusal, ShipmentRefused } from '../shipments';
 import { BadRequest, bearerTokenMatches, listen, readBody, RunningServer } from './http';
 
 /**
@@ -93,7 +94,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       });
     }
     // A warehouse re-sending after a lost answer gets the package it already created, not a 409.
-    const before = await loadOrderView(db, amazonOrderId, account);
+    const before = await orderView(db, { amazonOrderId, accountId: account });
     const tracking = typeof payload?.trackingNumber === 'string' ? payload.trackingNumber.trim() : '';
     const earlier = before?.deliveries.find(
       (d) =>
@@ -117,9 +118,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
     let checked;
     try {
-      checked = await checkShipment(db, amazonOrderId, payload, { accountId: account, wording: 'json' });
+      checked = await checkShipmentRequest(db, { amazonOrderId, payload, accountId: account, wording: 'json' });
     } catch (err) {
-      if (err instanceof ShipmentRefused)
+      if (err instanceof InvalidShipment)
         throw new HttpAnswer(REFUSAL_STATUS[err.refusal], { error: err.message, reason: err.refusal });
       throw err;
     }

@@ -21,6 +21,14 @@ const MODEL_OF: Record<string, string> = {
   getMarketplaceParticipations: 'sellers.json',
   getInventorySummaries: 'fbaInventory.json',
   listTransactions: 'finances_2024-06-19.json',
+  getDestinations: 'notifications.json',
+  createDestination: 'notifications.json',
+  getDestination: 'notifications.json',
+  deleteDestination: 'notifications.json',
+  getSubscription: 'notifications.json',
+  createSubscription: 'notifications.json',
+  getSubscriptionById: 'notifications.json',
+  deleteSubscriptionById: 'notifications.json',
 };
 
 /** The rate and burst in an operation's "Usage Plan" table. */
