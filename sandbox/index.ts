@@ -3,7 +3,7 @@ import { logger as rootLogger } from '../lib/logger';
 import type { Sandbox, SandboxConfig } from './context';
 import { FaultConfig, FaultInjector } from './faults';
 import { TransactionEvents } from './finances/events';
-import { FINANCE_DEFAULTS, FinanceConfig, recordAllShipments } from './finances/service';
+import { FINANCE_DEFAULTS, FinanceConfig, publishTransactionUpdates, recordAllShipments } from './finances/service';
 import { NotificationPublisher } from './notification-publisher';
 import { statusOf } from './routes/feeds';
 import { RateLimiter, RateLimitMode } from './rate-limits';
@@ -122,6 +122,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   for (const feed of sb.state.feeds.values()) {
     if (!feed.finalStatus) sb.schedule(() => statusOf(sb, feed), feed.endAt - now());
   }
+  publishTransactionUpdates(sb);
   recordAllShipments(sb);
 
   const { server, cancelPending } = createHttpServer(sb, log);

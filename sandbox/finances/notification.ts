@@ -2,8 +2,8 @@ import type { Transaction } from './transactions';
 
 /**
  * The TRANSACTION_UPDATE notification of a transaction (schema: lib/sp-api-models/TransactionUpdateNotification.json),
- * as a pure function, for the publisher that will send it to subscribed SQS queues. Related identifier names are
- * written as in the schema's example ("OrderId" for listTransactions' ORDER_ID).
+ * as pure functions: service.ts publishes the payload to subscribed SQS queues. Related identifier names are written
+ * as in the schema's example ("OrderId" for listTransactions' ORDER_ID).
  */
 
 export interface NotificationMetadata {
@@ -24,6 +24,27 @@ export function notificationIdentifierName(name: string): string {
     .join('');
 }
 
+/** The notification's Payload (the publisher wraps it in the envelope). */
+export function transactionUpdatePayload(tx: Transaction) {
+  return {
+    TransactionUpdateNotification: {
+      SellingPartnerMetadata: {
+        SellingPartnerId: tx.sellingPartnerMetadata.sellingPartnerId,
+        MarketplaceId: tx.sellingPartnerMetadata.marketplaceId,
+        AccountType: tx.sellingPartnerMetadata.accountType,
+      },
+      RelatedIdentifiers: tx.relatedIdentifiers.map((r) => ({
+        RelatedIdentifierName: notificationIdentifierName(r.relatedIdentifierName),
+        RelatedIdentifierValue: r.relatedIdentifierValue,
+      })),
+      TransactionType: tx.transactionType,
+      PostedDate: tx.postedDate,
+      TotalAmount: { CurrencyAmount: tx.totalAmount.currencyAmount, CurrencyCode: tx.totalAmount.currencyCode },
+    },
+  };
+}
+
+/** The whole notification, envelope included. */
 export function transactionUpdateNotification(tx: Transaction, meta: NotificationMetadata) {
   return {
     NotificationVersion: '1.0',
@@ -36,21 +57,6 @@ export function transactionUpdateNotification(tx: Transaction, meta: Notificatio
       PublishTime: meta.publishTime,
       NotificationId: meta.notificationId,
     },
-    Payload: {
-      TransactionUpdateNotification: {
-        SellingPartnerMetadata: {
-          SellingPartnerId: tx.sellingPartnerMetadata.sellingPartnerId,
-          MarketplaceId: tx.sellingPartnerMetadata.marketplaceId,
-          AccountType: tx.sellingPartnerMetadata.accountType,
-        },
-        RelatedIdentifiers: tx.relatedIdentifiers.map((r) => ({
-          RelatedIdentifierName: notificationIdentifierName(r.relatedIdentifierName),
-          RelatedIdentifierValue: r.relatedIdentifierValue,
-        })),
-        TransactionType: tx.transactionType,
-        PostedDate: tx.postedDate,
-        TotalAmount: { CurrencyAmount: tx.totalAmount.currencyAmount, CurrencyCode: tx.totalAmount.currencyCode },
-      },
-    },
+    Payload: transactionUpdatePayload(tx),
   };
 }

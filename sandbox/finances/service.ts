@@ -2,6 +2,7 @@ import { CATALOG } from '../catalog';
 import type { Sandbox } from '../context';
 import type { OrderJson, SandboxState } from '../state';
 import type { StoredTransaction } from './ledger';
+import { transactionUpdatePayload } from './notification';
 import { RefundError, refundFor } from './refund';
 import { shipmentFor, ShipmentSettings } from './shipment';
 import { newOrderLedger, orderCurrency } from './transactions';
@@ -178,6 +179,26 @@ export function advanceFinances(sb: Sandbox): void {
   });
   if (ran > 0) sb.changed();
   scheduleFinances(sb);
+}
+
+/**
+ * TRANSACTION_UPDATE to the seller's subscribed queues (the Notifications publisher), for every transaction created or
+ * released, sent when listTransactions starts to show it (after the lag), so the notification never runs ahead of the
+ * API. A notification waiting for its time is not kept across a restart.
+ */
+export function publishTransactionUpdates(sb: Sandbox): () => void {
+  return sb.transactionEvents.onTransaction((tx, _change, info) => {
+    const publish = () =>
+      sb.notifications.publish(
+        'TRANSACTION_UPDATE',
+        info.sellerId,
+        { marketplaceId: tx.sellingPartnerMetadata.marketplaceId },
+        () => transactionUpdatePayload(tx),
+      );
+    const wait = info.visibleAt - sb.now();
+    if (wait <= 0) publish();
+    else sb.schedule(publish, wait);
+  });
 }
 
 /** When the earliest timer of each state fires (epoch ms of the real clock). */
