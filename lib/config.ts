@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import path from 'path';
+import { displaySetting } from './redact';
 
 /** A bad setting: names the variable and how to fix it. Printed as one line by the CLI. */
 export class ConfigError extends Error {
@@ -78,8 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0]);
+    // Never the value of a token or key, nor a URL's password: the line ends up in terminals and CI logs.
     throw new ConfigError(
-      `${name}=${JSON.stringify(env[name])} is invalid: expected ${issue.message}. Fix or unset ${name}.`,
+      `${name}=${displaySetting(name, env[name])} is invalid: expected ${issue.message}. Fix or unset ${name}.`,
     );
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.CONNECTOR_DATA_DIR) };

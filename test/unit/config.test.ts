@@ -28,7 +28,6 @@ describe('loadConfig', () => {
     ['CONNECTOR_METRICS_PORT', 'abc', 'a port number from 1 to 65535'],
     ['CONNECTOR_PG_PORT', '70000', 'a port number from 1 to 65535'],
     ['CONNECTOR_METRICS_HOST', 'http://0.0.0.0', 'an address to listen on, like 127.0.0.1'],
-    ['CONNECTOR_CODEC_TOKEN', 'two words', 'a token without spaces'],
     ['SPAPI_RATE_SPEEDUP', 'fast', 'a number of 0 or more'],
     ['SPAPI_RATE_SPEEDUP', '-1', 'a number of 0 or more'],
   ])('refuses %s=%s in one line naming the variable, what it expects and the fix', (name, value, expected) => {
