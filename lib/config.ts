@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import fs from 'fs';
 import path from 'path';
 import { displaySetting } from './redact';
 
@@ -38,7 +39,7 @@ const schema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI: z.string().optional(),
-  CONNECTOR_DATA_DIR: z.string().default('.data'),
+  CONNECTOR_DATA_DIR: z.string().optional(),
   CONNECTOR_SECRET_KEY: z.string().optional(),
   CONNECTOR_SECRET_KEY_ID: z
     .string()
@@ -84,5 +85,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `${name}=${displaySetting(name, env[name])} is invalid: expected ${issue.message}. Fix or unset ${name}.`,
     );
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.CONNECTOR_DATA_DIR) };
+  const dataDir = parsed.data.CONNECTOR_DATA_DIR
+    ? path.resolve(parsed.data.CONNECTOR_DATA_DIR)
+    : path.join(checkoutDir(), '.data');
+  return { ...parsed.data, dataDir };
+}
+
+/**
+ * The folder of the connector's package.json (from lib/ in source, dist/lib/ when built): `.data` lives there by
+ * default, so every command finds the running demo's runtime info whatever the current directory.
+ */
+function checkoutDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/config';
 import { logger } from '../../lib/logger';
-import { codecFromEnv } from '../../lib/payload-codec';
+import { requireCodec } from '../../lib/payload-codec';
 import { withContext } from '../context';
 import { print } from '../output';
 import { startApiServer } from '../servers/api';
@@ -64,13 +64,9 @@ export function register(program: Command): void {
     .option('--origin <url...>', `browser origins allowed to call it (default ${DEFAULT_UI_ORIGINS.join(' ')})`)
     .option('--token <token>', 'require Authorization: Bearer <token> (default CONNECTOR_CODEC_TOKEN, unset: none)')
     .action(async (opts, cmd: Command) =>
-      // The context loads the demo key of `connector start` (.data/secret.key) when no key is configured.
+      // The context loads the running demo's key (its runtime info) when no key is configured.
       withContext(async (ctx) => {
-        const codec = codecFromEnv();
-        if (!codec)
-          throw new ConfigError(
-            'no payload key: set CONNECTOR_PAYLOAD_KEY (or CONNECTOR_SECRET_KEY) as the worker has it',
-          );
+        const codec = requireCodec();
         const server = await startCodecServer({
           codec,
           port: opts.port !== undefined ? port(opts.port) : ctx.config.CONNECTOR_CODEC_PORT,

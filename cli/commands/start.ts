@@ -3,21 +3,21 @@ import path from 'path';
 import type { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb, migrateLatest } from '../../db';
-import { Config, loadConfig } from '../../lib/config';
+import { Config, ConfigError, loadConfig } from '../../lib/config';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { UserError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { useDemoSecretKey } from '../../lib/secrets';
 import { serveConnectorMetrics, temporalRuntimeMetrics } from '../../lib/metrics';
 import { freePort, resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
-import { codecFromEnv } from '../../lib/payload-codec';
+import { requireCodec } from '../../lib/payload-codec';
+import { clearRuntime, writeRuntime } from '../../lib/runtime';
 import { startCodecServer } from '../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
 import { applySchedules } from '../../workers/schedules';
 import type { OrderSyncResult } from '../../workflows/order-sync';
 import { listOrders } from '../../db/repositories/orders';
 import { createDemoAccounts, isDemoBook } from '../demo';
-import { writeRuntime } from '../context';
 
 export function register(program: Command): void {
   program
@@ -68,6 +68,21 @@ async function startEverything(
 ) {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   fs.mkdirSync(config.dataDir, { recursive: true });
+  // A generated key only for the demo on its own PostgreSQL: a database of yours holds credentials sealed with your key.
+  let secretKeyFile: string | undefined;
+  if (!process.env.CONNECTOR_SECRET_KEY) {
+    if (config.DATABASE_URL) {
+      const earlier = path.join(config.dataDir, 'secret.key');
+      throw new ConfigError(
+        'CONNECTOR_SECRET_KEY is not set: with DATABASE_URL, `connector start` uses your database and needs your key (a demo key is generated only for the embedded PostgreSQL). ' +
+          (fs.existsSync(earlier)
+            ? `If this database was filled by an earlier demo, its key is ${earlier}: export CONNECTOR_SECRET_KEY=$(cat ${earlier})`
+            : 'Set it, e.g. `export CONNECTOR_SECRET_KEY=$(openssl rand -hex 32)` for a new database'),
+      );
+    }
+    secretKeyFile = useDemoSecretKey(config.dataDir);
+  }
+  const codec = requireCodec();
 
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -91,10 +106,10 @@ async function startEverything(
   let uiUrl: string | undefined;
   let codecUrl: string | undefined;
   if (!temporalAddress) {
-    // The UI decodes payloads through the codec server; its key resolves on first use (the demo key is made below).
+    // The UI decodes payloads through the codec server.
     const codecServer = opts.ui
       ? await startCodecServer({
-          codec: () => codecFromEnv(),
+          codec,
           port: config.CONNECTOR_CODEC_PORT,
           origins: [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`],
           logger: logger.child({ component: 'codec-server' }),
@@ -125,7 +140,6 @@ async function startEverything(
   stops.push(metricsServer.close);
   say(`Metrics (Prometheus)    ${metricsServer.url}`);
 
-  useDemoSecretKey(config.dataDir, true);
   let sandboxUrl: string | undefined;
   let speedup = config.SPAPI_RATE_SPEEDUP;
   if (await isDemoBook(db, `http://127.0.0.1:${config.SANDBOX_PORT}`)) {
@@ -139,8 +153,8 @@ async function startEverything(
     speedup = demo.speedup;
     say(`SP-API sandbox          ${demo.url} (demo accounts: ${demo.accountIds.join(', ')})`);
   }
-  writeRuntime(config, { databaseUrl, temporalAddress, sandboxUrl, uiUrl });
-  stops.push(async () => writeRuntime(config, {}));
+  writeRuntime(config, { databaseUrl, temporalAddress, sandboxUrl, uiUrl, codecUrl, secretKeyFile });
+  stops.push(async () => clearRuntime(config));
 
   const connector = await createConnectorWorker({ config, db, temporalAddress, rateSpeedup: speedup, metrics });
   const running = connector.run();

@@ -1,3 +1,5 @@
+import os from 'os';
+import path from 'path';
 import { ConfigError, loadConfig } from '../../lib/config';
 
 describe('loadConfig', () => {
@@ -35,5 +37,18 @@ describe('loadConfig', () => {
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(`${name}=${JSON.stringify(value)} is invalid: expected ${expected}`);
     expect(load).toThrow(`. Fix or unset ${name}.`);
+  });
+});
+
+describe('the data folder', () => {
+  it("is the checkout's .data whatever the current directory, so every command finds the running demo", () => {
+    const cwd = process.cwd();
+    try {
+      process.chdir(os.tmpdir());
+      expect(loadConfig({}).dataDir).toBe(path.resolve(__dirname, '../../.data'));
+      expect(loadConfig({ CONNECTOR_DATA_DIR: 'elsewhere' }).dataDir).toBe(path.join(process.cwd(), 'elsewhere'));
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
