@@ -49,4 +49,48 @@ module.exports = tseslint.config(
       ],
     },
   },
+  {
+    // The sandbox pretends to be Amazon: it shares Amazon's facts and models, the body helpers and the logger, nothing else.
+    files: ['sandbox/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                ...['activities', 'cli', 'db', 'servers', 'workers', 'workflows'].flatMap((d) => [
+                  `**/${d}`,
+                  `**/${d}/**`,
+                ]),
+                '**/lib/*',
+                '!**/lib/amazon-facts',
+                '!**/lib/sp-api-models',
+                '!**/lib/http-body',
+                '!**/lib/logger',
+              ],
+              message: 'the sandbox imports only lib/amazon-facts, lib/sp-api-models, lib/http-body and lib/logger',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Servers and workers are started by the CLI; they never import it (servers/README.md names the one exception).
+    files: ['servers/**/*.ts', 'workers/**/*.ts', 'lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/cli/*', '!**/cli/shipments'],
+              message: 'cli/ calls servers/, workers/ and lib/, not the reverse',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

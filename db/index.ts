@@ -32,6 +32,11 @@ export function createDb(databaseUrl: string, pool: { min?: number; max?: number
   });
 }
 
+/** Throws when PostgreSQL does not answer (readiness probes, start-up checks). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.raw('select 1');
+}
+
 export async function migrateLatest(db: Db): Promise<string[]> {
   const [, applied] = await db.migrate.latest({ migrationSource });
   return applied as string[];

@@ -4,7 +4,7 @@ import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
 import { requireCodec } from '../lib/payload-codec';
 import { databaseUrl, temporalAddress, useRunningDemoKey } from '../lib/runtime';
-import { serveConnectorMetrics, temporalRuntimeMetrics } from '../lib/metrics';
+import { serveConnectorMetrics, temporalRuntimeMetrics } from '../servers/metrics';
 import { freePort } from '../lib/temporal-cli';
 import { createConnectorWorker } from './worker';
 

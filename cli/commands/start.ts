@@ -1,3 +1,4 @@
+import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import type { Command } from 'commander';
@@ -8,11 +9,11 @@ import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { UserError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { useDemoSecretKey } from '../../lib/secrets';
-import { serveConnectorMetrics, temporalRuntimeMetrics } from '../../lib/metrics';
+import { serveConnectorMetrics, temporalRuntimeMetrics } from '../../servers/metrics';
 import { freePort, resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
 import { requireCodec } from '../../lib/payload-codec';
 import { clearRuntime, writeRuntime } from '../../lib/runtime';
-import { startCodecServer } from '../servers/codec-server';
+import { startCodecServer } from '../../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
 import { applySchedules } from '../../workers/schedules';
 import type { OrderSyncResult } from '../../workflows/order-sync';
@@ -105,37 +106,43 @@ async function startEverything(
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let uiUrl: string | undefined;
   let codecUrl: string | undefined;
+  let codecEndpoint: string | undefined;
   if (!temporalAddress) {
-    // The UI decodes payloads through the codec server.
+    // The UI decodes payloads through the codec server, which wants a token: the UI's endpoint carries it in its path.
     const codecServer = opts.ui
       ? await startCodecServer({
           codec,
+          token: config.CONNECTOR_CODEC_TOKEN ?? crypto.randomBytes(24).toString('hex'),
           port: config.CONNECTOR_CODEC_PORT,
           origins: [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`],
-          logger: logger.child({ component: 'codec-server' }),
+          logger,
         })
       : undefined;
-    if (codecServer) stops.push(codecServer.close);
+    if (codecServer) stops.push(() => codecServer.close());
     codecUrl = codecServer?.url;
+    codecEndpoint = codecServer?.uiEndpoint;
     const server = await startDevServer({
       executable: resolveTemporalCli(),
       port: config.TEMPORAL_PORT,
       uiPort: opts.ui ? config.TEMPORAL_UI_PORT : undefined,
       dbFile: path.join(config.dataDir, 'temporal.db'),
       logFile: path.join(config.dataDir, 'temporal.log'),
-      uiCodecEndpoint: codecUrl,
+      uiCodecEndpoint: codecEndpoint,
     });
     stops.push(server.stop);
     temporalAddress = server.address;
     uiUrl = server.uiUrl;
   }
   say(`Temporal                ${temporalAddress}`);
-  if (codecUrl) say(`Codec server            ${codecUrl} (the Temporal UI decodes payloads through it)`);
+  if (codecEndpoint)
+    say(
+      `Codec server            ${codecUrl} (this Temporal UI decodes through it already; another UI: paste ${codecEndpoint} as the codec server endpoint, data encoder icon at the top right)`,
+    );
   const { metrics, server: metricsServer } = await serveConnectorMetrics({
     config,
     db,
     runtimeMetricsUrl: opts.runtimeMetricsUrl,
-    logger: logger.child({ component: 'metrics' }),
+    logger,
   });
   stops.push(metricsServer.close);
   say(`Metrics (Prometheus)    ${metricsServer.url}`);

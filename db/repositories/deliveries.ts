@@ -57,3 +57,12 @@ export async function editPackage(db: Db, amazonOrderId: string, packageReferenc
     return { workflowId: order.workflow_id as string, packageReferenceId, changed: Object.keys(changes) };
   });
 }
+
+/** The package reference id the order workflow gave the package with this tracking number, once it has recorded it. */
+export async function recordedPackageId(db: Db, orderId: number, trackingNumber: string): Promise<number | null> {
+  const row = await db('deliveries')
+    .where({ order_id: orderId, tracking_number: trackingNumber })
+    .whereNotNull('package_reference_id')
+    .first('package_reference_id');
+  return row ? Number(row.package_reference_id) : null;
+}

@@ -50,8 +50,12 @@ describe('without a payload key nothing talks to Temporal, and the demo key come
     expect((await runCli(['failed', 'list'], elsewhere())).error).toMatch(KEY_MISSING);
   });
 
-  it('`connector codec-server` refuses without a payload key', async () => {
+  it('`connector codec-server` refuses without a payload key, and without a token (CONNECTOR_CODEC_TOKEN)', async () => {
     expect((await runCli(['codec-server', '--port', '0'], elsewhere())).error).toMatch(KEY_MISSING);
+    const keyed = { ...elsewhere(), CONNECTOR_SECRET_KEY: crypto.randomBytes(32).toString('hex') };
+    expect((await runCli(['codec-server', '--port', '0'], keyed)).error).toMatch(
+      /^CONNECTOR_CODEC_TOKEN is not set: the codec server decrypts payloads for whoever calls it/,
+    );
   });
 
   it('a secret.key in the data folder is not used when no `connector start` runs there', async () => {
