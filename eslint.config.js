@@ -1,6 +1,16 @@
-// Flat config: typescript-eslint's recommended rules, plus the workflow sandbox rule that matters most here.
+// Flat config: typescript-eslint's recommended rules, plus the layering the architecture relies on (docs/architecture.md),
+// enforced rather than hoped for. A later block for the same files replaces an earlier one's no-restricted-imports.
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
+
+const NODE = ['fs', 'path', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'node:*'];
+const banned = (group, message, extra = {}) => ({ group, message, ...extra });
+const layer = (files, ...patterns) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns }] },
+});
+/** Only the book (and db/, its connection and migrations) talks SQL; others may name its types. */
+const noSql = banned(['knex', 'pg'], 'SQL lives in book/: call a book operation', { allowTypeImports: true });
 
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', '.tools/**', 'coverage/**'] },
@@ -26,71 +36,116 @@ module.exports = tseslint.config(
       },
     },
   },
-  {
-    // Workflows run in Temporal's deterministic sandbox: no Node modules, no I/O, only types from activities.
-    files: ['workflows/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['fs', 'path', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'node:*'],
-              message: 'workflows must not use Node modules',
-            },
-            { group: ['knex', 'pg', 'amazon-sp-api', 'pino'], message: 'workflows do no I/O: call an activity' },
-            {
-              group: ['../activities/*', '../activities/**'],
-              allowTypeImports: true,
-              message: 'workflows import only types from activities',
-            },
-          ],
-        },
+  // Workflows run in Temporal's deterministic sandbox: no Node modules, no I/O, only types from activities and the
+  // book, and of lib/ only its pure modules.
+  layer(
+    ['workflows/**/*.ts'],
+    banned(NODE, 'workflows must not use Node modules'),
+    banned(
+      ['knex', 'pg', 'amazon-sp-api', 'pino', '@temporalio/client', '@temporalio/worker'],
+      'workflows do no I/O: call an activity',
+    ),
+    banned(
+      ['../activities/*', '../activities/**', '../book/*'],
+      'workflows import only types from activities and the book',
+      {
+        allowTypeImports: true,
+      },
+    ),
+    banned(
+      ['../lib/*', '!../lib/errors', '!../lib/shipment', '!../lib/validation', '!../lib/amazon-facts'],
+      'workflows import only the pure modules of lib/',
+      {
+        allowTypeImports: true,
+      },
+    ),
+    banned(['../cli/*', '../servers/*', '../workers/*', '../sandbox/*', '../db', '../db/*'], 'workflows do no I/O'),
+  ),
+  // The book: every SQL statement, named operations. It imports only lib/ and db/ (its connection), and its own files.
+  layer(
+    ['book/**/*.ts'],
+    banned(
+      [
+        '../activities/*',
+        '../activities/**',
+        '../workflows/*',
+        '../cli/*',
+        '../servers/*',
+        '../workers/*',
+        '../sandbox/*',
       ],
-    },
-  },
-  {
-    // The sandbox pretends to be Amazon: it shares Amazon's facts and models, the body helpers and the logger, nothing else.
-    files: ['sandbox/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                ...['activities', 'cli', 'db', 'servers', 'workers', 'workflows'].flatMap((d) => [
-                  `**/${d}`,
-                  `**/${d}/**`,
-                ]),
-                '**/lib/*',
-                '!**/lib/amazon-facts',
-                '!**/lib/sp-api-models',
-                '!**/lib/http-body',
-                '!**/lib/logger',
-              ],
-              message: 'the sandbox imports only lib/amazon-facts, lib/sp-api-models, lib/http-body and lib/logger',
-            },
-          ],
-        },
+      'the book imports only lib/, db/ and its own files',
+    ),
+    banned(['@temporalio/*', 'amazon-sp-api'], 'the book knows nothing of Temporal or Amazon: its callers do'),
+  ),
+  layer(
+    ['db/**/*.ts'],
+    banned(
+      ['../activities/*', '../cli/*', '../servers/*', '../workers/*', '../workflows/*', '../book/*'],
+      'db/ is the connection and the migrations',
+    ),
+  ),
+  // lib/: small shared modules. The workflow client helpers name workflows' definitions; nothing above lib/.
+  layer(
+    ['lib/**/*.ts'],
+    banned(
+      ['../activities/*', '../activities/**', '../book/*', '../cli/*', '../servers/*', '../workers/*', '../sandbox/*'],
+      'lib/ is the bottom layer',
+    ),
+    noSql,
+  ),
+  layer(
+    ['activities/**/*.ts'],
+    banned(
+      ['../cli/*', '../servers/*', '../workers/*', '../../cli/*', '../../servers/*', '../../workers/*'],
+      'activities are called by workers, not the other way',
+    ),
+    noSql,
+  ),
+  layer(
+    ['workers/**/*.ts'],
+    banned(['../cli/*', '../cli/**'], 'workers/ does not import cli/: shared code lives in lib/'),
+    noSql,
+  ),
+  layer(
+    ['servers/**/*.ts'],
+    banned(['../cli/*', '../cli/**', '../workers/*'], 'servers call the book and lib/, never the CLI'),
+    noSql,
+  ),
+  layer(['cli/**/*.ts'], noSql),
+  // The sandbox pretends to be Amazon: of the connector it knows only Amazon's facts and models, and the body helpers.
+  layer(
+    ['sandbox/**/*.ts'],
+    banned(
+      [
+        '../activities/*',
+        '../book/*',
+        '../cli/*',
+        '../db',
+        '../servers/*',
+        '../workers/*',
+        '../workflows/*',
+        '../../activities/*',
+        '../../book/*',
+        '../../workflows/*',
+        '../../cli/*',
       ],
-    },
-  },
-  {
-    // Servers and workers are started by the CLI; they never import it (servers/README.md names the one exception).
-    files: ['servers/**/*.ts', 'workers/**/*.ts', 'lib/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/cli/*', '!**/cli/shipments'],
-              message: 'cli/ calls servers/, workers/ and lib/, not the reverse',
-            },
-          ],
-        },
+      'the sandbox imports only lib/amazon-facts, lib/sp-api-models, lib/http-body and lib/logger',
+    ),
+    banned(
+      [
+        '../lib/*',
+        '../../lib/*',
+        '!../lib/amazon-facts',
+        '!../../lib/amazon-facts',
+        '!../lib/sp-api-models',
+        '!../../lib/sp-api-models',
+        '!../lib/http-body',
+        '!../lib/logger',
+        '!../../lib/http-body',
+        '!../../lib/logger',
       ],
-    },
-  },
+      'the sandbox imports only lib/amazon-facts, lib/sp-api-models, lib/http-body and lib/logger',
+    ),
+  ),
 );

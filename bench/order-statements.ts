@@ -7,7 +7,7 @@
 import fs from 'fs';
 import type { Client } from '@temporalio/client';
 import path from 'path';
-import { createOrderActivities } from '../activities/orders';
+import { createOrderActivities } from '../activities/order';
 import type { SpApi } from '../activities/spapi/gateway';
 import { logger } from '../lib/logger';
 import { formatTable, Row } from './support/connector';

@@ -10,8 +10,8 @@ import { spawn, ChildProcess } from 'child_process';
 import knexFactory from 'knex';
 import { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
-import { saveAccount } from '../db/repositories/accounts';
-import { locationId, setQuantities } from '../db/repositories/stock';
+import { saveAccount } from '../book/accounts';
+import { locationId, setQuantities } from '../book/stock';
 import { createDb, Db, migrateLatest } from '../db';
 import { loadConfig } from '../lib/config';
 import { keyringFromEnv } from '../lib/secrets';
@@ -172,9 +172,11 @@ async function main(): Promise<void> {
   const admin = new SandboxAdmin(sandbox.url);
   try {
     await admin.createSeller({ ...SELLER, marketplaceIds: [DE] });
-    await saveAccount(db, keyringFromEnv(), { id: ACCOUNT, region: 'eu', endpoint: sandbox.url, ...SELLER }, [
-      { marketplaceId: DE, participating: true, enabled: true },
-    ]);
+    await saveAccount(db, {
+      keyring: keyringFromEnv(),
+      account: { id: ACCOUNT, region: 'eu', endpoint: sandbox.url, ...SELLER },
+      marketplaces: [{ marketplaceId: DE, participating: true, enabled: true }],
+    });
     process.stderr.write(`seeding ${n} products, offers and listings...\n`);
     await seedBook(db, n);
     await putListings(admin, n);

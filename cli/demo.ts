@@ -1,6 +1,7 @@
 import path from 'path';
 import type { Db } from '../db';
-import { saveAccount } from '../db/repositories/accounts';
+import { accountEndpoints, findAccount, saveAccount } from '../book/accounts';
+import { importProducts } from '../book/products';
 import { keyringFromEnv } from '../lib/secrets';
 import { startSandbox } from '../sandbox';
 import { DEMO_SELLERS, seedDemo } from '../sandbox/demo';
@@ -27,12 +28,11 @@ export async function createDemoAccounts(
     await seedDemo(sandbox.url, { seed: options.seed ?? 7, orders: options.ordersPerAccount });
     const keyring = keyringFromEnv();
     for (const seller of DEMO_SELLERS) {
-      const exists = await db('seller_accounts').where({ id: seller.name }).first('id');
+      const exists = await findAccount(db, { accountId: seller.name });
       if (exists) continue;
-      await saveAccount(
-        db,
+      await saveAccount(db, {
         keyring,
-        {
+        account: {
           id: seller.name,
           sellerId: seller.sellerId,
           region: seller.region,
@@ -41,13 +41,17 @@ export async function createDemoAccounts(
           clientSecret: seller.clientSecret,
           refreshToken: seller.refreshToken,
         },
-        seller.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
-      );
+        marketplaces: seller.marketplaceIds.map((marketplaceId) => ({
+          marketplaceId,
+          participating: true,
+          enabled: true,
+        })),
+      });
     }
-    await db('products')
-      .insert(CATALOG.map((item) => ({ sku: item.sku, name: item.title.en })))
-      .onConflict('sku')
-      .ignore();
+    await importProducts(db, {
+      products: CATALOG.map((item) => ({ sku: item.sku, name: item.title.en })),
+      keepExisting: true,
+    });
   } catch (err) {
     await sandbox.close();
     throw err;
@@ -62,6 +66,5 @@ export async function createDemoAccounts(
 
 /** True when every account talks to the demo sandbox (or there is none yet): `connector start` runs the sandbox then. */
 export async function isDemoBook(db: Db, sandboxUrl: string): Promise<boolean> {
-  const endpoints = await db('seller_accounts').distinct('endpoint');
-  return endpoints.every((e) => e.endpoint === sandboxUrl);
+  return (await accountEndpoints(db, {})).every((endpoint) => endpoint === sandboxUrl);
 }

@@ -2,10 +2,10 @@ import { UserError } from '../lib/errors';
 import { LinkState, signState, STATE_TTL_MS, verifyState } from '../lib/oauth-state';
 import type { Keyring } from '../lib/secrets';
 import { startCallbackServer } from '../servers/oauth-callback';
-import type { Marketplace, Participation } from '../db/repositories/marketplaces';
+import type { Marketplace, Participation } from '../book/marketplaces';
 import { AccountCredentials, buildSellingPartner } from '../activities/spapi/client';
 import { fetchMarketplaceParticipations } from '../activities/spapi/clients';
-import { AmazonAuthFailed, SpApiError } from '../activities/spapi/errors';
+import { AmazonAuthFailed, SpApiError } from '../lib/errors';
 
 /**
  * The pieces of `connector accounts link` (Amazon's "website authorization workflow"): the consent URL and the wait for

@@ -1,4 +1,4 @@
-import { createDispatchActivities } from '../activities/dispatch';
+import { createOrderSyncActivities } from '../activities/order-sync';
 import { SpApiClients } from '../activities/spapi/clients';
 import { SpApi } from '../activities/spapi/gateway';
 import { RateLimiter } from '../activities/spapi/rate-limiter';
@@ -17,7 +17,7 @@ export async function resyncOrder(ctx: CliContext, accountId: string, amazonOrde
     new SpApiClients(db, keyringFromEnv()),
     new RateLimiter(db, { speedup: ctx.config.SPAPI_RATE_SPEEDUP }),
   );
-  const dispatch = createDispatchActivities({
+  const orderSync = createOrderSyncActivities({
     db,
     spapi,
     temporal: await ctx.getTemporal(),
@@ -25,5 +25,5 @@ export async function resyncOrder(ctx: CliContext, accountId: string, amazonOrde
     logger,
     overlapMs: ctx.config.ORDER_SYNC_OVERLAP,
   });
-  return dispatch.resyncOrder({ accountId, amazonOrderId });
+  return orderSync.resyncOrder({ accountId, amazonOrderId });
 }

@@ -32,16 +32,12 @@ export function createDb(databaseUrl: string, pool: { min?: number; max?: number
   });
 }
 
-/** Throws when PostgreSQL does not answer (readiness probes, start-up checks). */
-export async function pingDatabase(db: Db): Promise<void> {
-  await db.raw('select 1');
-}
-
 export async function migrateLatest(db: Db): Promise<string[]> {
   const [, applied] = await db.migrate.latest({ migrationSource });
   return applied as string[];
 }
 
-export async function migrateRollbackAll(db: Db): Promise<void> {
-  await db.migrate.rollback({ migrationSource }, true);
+/** Whether the database answers: the first thing a process checks, so a bad DATABASE_URL is one clear line. */
+export async function ping(db: Db): Promise<void> {
+  await db.raw('select 1');
 }

@@ -4,6 +4,10 @@
  * (test/sandbox/rate-limits.test.ts reads them back from the vendored models to keep these equal).
  */
 
+/** SP-API regions: each has its own hosts, and an account sells only in its region's marketplaces. */
+export const REGIONS = ['na', 'eu', 'fe'] as const;
+export type Region = (typeof REGIONS)[number];
+
 export interface UsagePlan {
   /** Requests per second. */
   rate: number;
@@ -25,10 +29,21 @@ export const USAGE_PLANS: Readonly<Record<string, UsagePlan>> = {
   searchListingsItems: { rate: 5, burst: 5 },
   getMarketplaceParticipations: { rate: 0.016, burst: 15 },
   getInventorySummaries: { rate: 2, burst: 2 },
+  getDestinations: { rate: 1, burst: 5 },
+  createDestination: { rate: 1, burst: 5 },
+  getDestination: { rate: 1, burst: 5 },
+  deleteDestination: { rate: 1, burst: 5 },
+  getSubscription: { rate: 1, burst: 5 },
+  createSubscription: { rate: 1, burst: 5 },
+  getSubscriptionById: { rate: 1, burst: 5 },
+  deleteSubscriptionById: { rate: 1, burst: 5 },
 };
 
 /** Amazon's extra limit on JSON_LISTINGS_FEED submissions: 5 feeds per 5 minutes (per seller and region). */
 export const LISTINGS_FEED_PLAN: UsagePlan = { rate: 5 / 300, burst: 5 };
+
+/** A JSON_LISTINGS_FEED document holds at most this many messages. */
+export const MAX_FEED_MESSAGES = 25_000;
 
 /** Orders 2026-01-01 FulfillmentStatus. */
 export const FULFILLMENT_STATUSES = [

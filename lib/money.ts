@@ -94,10 +94,6 @@ export function add(a: Amount, b: Amount): Amount {
   return a.plus(b);
 }
 
-export function subtract(a: Amount, b: Amount): Amount {
-  return a.minus(b);
-}
-
 /** Exact product: decimals add up (2 + 4 → 6), nothing is rounded. */
 export function multiply(a: Amount, b: Amount): Amount {
   return a.times(b);

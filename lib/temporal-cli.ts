@@ -86,6 +86,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Stops a child process: SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+export function stopper(child: ChildProcess, graceMs: number): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+}
+
 export interface DevServerOptions {
   executable: string;
   port: number;
@@ -149,14 +161,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const out = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(options.executable, args, { stdio: ['ignore', out, out], detached: false });
   const address = `127.0.0.1:${options.port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = stopper(child, 10_000);
   try {
     await waitForPort(options.port, child, 60_000);
     await setRetention(options.executable, address, '720h');

@@ -1,6 +1,7 @@
 import type { OperationStats, SandboxConfig } from './context';
 import type { FaultConfig } from './faults';
 import type { GenerateSpec } from './generator';
+import type { NotificationStats, Switches } from './notification-publisher';
 import type { RateLimitMode } from './rate-limits';
 import type { FbaInventoryItem, Listing, OrderJson, Seller } from './state';
 
@@ -8,6 +9,7 @@ import type { FbaInventoryItem, Listing, OrderJson, Seller } from './state';
 
 export type { GenerateSpec } from './generator';
 export type { FbaInventoryItem, Listing, OrderJson, Seller } from './state';
+export type { NotificationStats, Switches as NotificationSwitches } from './notification-publisher';
 
 export class SandboxAdminError extends Error {
   override name = 'SandboxAdminError';
@@ -85,6 +87,8 @@ export interface ConfigPatch {
 export interface SandboxStats {
   operations: Record<string, OperationStats>;
   feeds: { created: number; processed: number; messages: number };
+  /** Per notification type: published, dropped, duplicated, failed, ... */
+  notifications: Record<string, NotificationStats>;
 }
 
 export interface FeedSummary {
@@ -201,6 +205,28 @@ export class SandboxAdmin {
 
   clearStats(): Promise<void> {
     return this.call('DELETE', '/stats');
+  }
+
+  /**
+   * Replaces the switches of a notification type's messages: drop {rate, next}, duplicate {rate, next}, delayMs,
+   * reorder {next, order}. An empty object turns them all off.
+   */
+  setNotificationSwitches(switches: Switches, notificationType = 'ORDER_CHANGE'): Promise<Switches> {
+    return this.call('PUT', `/notifications/${encodeURIComponent(notificationType)}/switches`, switches);
+  }
+
+  /** The switches now in force (each `next` counts down as messages pass). */
+  notificationSwitches(notificationType = 'ORDER_CHANGE'): Promise<Switches> {
+    return this.call('GET', `/notifications/${encodeURIComponent(notificationType)}/switches`);
+  }
+
+  /** Sends the messages the reorder switch holds now, in its order, without waiting for its count. */
+  releaseNotifications(notificationType = 'ORDER_CHANGE'): Promise<{ released: number }> {
+    return this.call('POST', `/notifications/${encodeURIComponent(notificationType)}/release`);
+  }
+
+  notificationStats(): Promise<Record<string, NotificationStats>> {
+    return this.call('GET', '/notifications/stats');
   }
 
   /** Everything back to empty, the config to the start options. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FaultConfig, FaultInjector } from './faults';
+import type { NotificationPublisher } from './notification-publisher';
 import type { Query, Reply } from './http';
 import type { Region } from './marketplaces';
 import type { RateLimiter, RateLimitMode } from './rate-limits';
@@ -37,6 +38,8 @@ export interface Sandbox {
   limiter: RateLimiter;
   faults: FaultInjector;
   stats: Map<string, OperationStats>;
+  /** Sends notifications (ORDER_CHANGE, ...) to the subscribed SQS queues, with the admin switches applied. */
+  notifications: NotificationPublisher;
   /** Feeds created and processed, and the messages their documents held (stock sync counts on these). */
   feedStats: { created: number; processed: number; messages: number };
   now(): number;
@@ -54,8 +57,10 @@ export interface Ctx {
   url: URL;
   query: Query;
   params: Record<string, string>;
-  /** The seller of the access token (SP-API routes only). */
+  /** The seller of the access token (SP-API routes only; '' for a grantless token). */
   sellerId: string;
+  /** The application (LWA client id) of the access token (SP-API routes only). */
+  clientId: string;
   /** The SP-API region of the host the client called; null when called directly. */
   region: Region | null;
   rawBody(): Promise<Buffer>;
@@ -71,6 +76,8 @@ export interface Route {
   kind: RouteKind;
   /** Amazon's operation name: stats, usage plan and faults key. */
   operation?: string;
+  /** A grantless operation: it takes only a client_credentials token of this scope, never a seller's token. */
+  grantlessScope?: string;
   handler(ctx: Ctx): Reply | Promise<Reply>;
 }
 

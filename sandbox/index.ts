@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { logger as rootLogger } from '../lib/logger';
 import type { Sandbox, SandboxConfig } from './context';
 import { FaultConfig, FaultInjector } from './faults';
+import { NotificationPublisher } from './notification-publisher';
 import { statusOf } from './routes/feeds';
 import { RateLimiter, RateLimitMode } from './rate-limits';
 import { createHttpServer } from './server';
@@ -70,6 +71,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     limiter: new RateLimiter(initial.rateLimits, now),
     faults: new FaultInjector(initial.faults, initial.seed),
     stats: new Map(),
+    notifications: new NotificationPublisher({ state: () => sb.state, now, seed: initial.seed, log }),
     feedStats: { created: 0, processed: 0, messages: 0 },
     now,
     changed() {
@@ -101,6 +103,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       sb.faults.config = initial.faults;
       sb.stats.clear();
       Object.assign(sb.feedStats, { created: 0, processed: 0, messages: 0 });
+      sb.notifications.reset(initial.seed);
       timers.forEach((t) => clearTimeout(t));
       timers.clear();
       sb.changed();
@@ -131,6 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       timers.forEach((t) => clearTimeout(t));
       timers.clear();
       cancelPending();
+      sb.notifications.close();
       if (saveTimer) clearTimeout(saveTimer);
       save();
       await new Promise<void>((resolve) => {

@@ -10,6 +10,8 @@ import { fbaInventoryRoutes } from './routes/fba-inventory';
 import { feedRoutes } from './routes/feeds';
 import { listingRoutes } from './routes/listings';
 import { authenticate, lwaRoutes } from './routes/lwa';
+import { notificationAdminRoutes } from './routes/notifications-admin';
+import { notificationRoutes } from './routes/notifications';
 import { ordersRoutes } from './routes/orders';
 import { ordersV0Routes } from './routes/orders-v0';
 import { sellerRoutes } from './routes/sellers';
@@ -29,7 +31,9 @@ const ALL_ROUTES: Route[] = [
   ...listingRoutes,
   ...sellerRoutes,
   ...fbaInventoryRoutes,
+  ...notificationRoutes,
   ...adminRoutes,
+  ...notificationAdminRoutes,
 ];
 
 function compile(route: Route): CompiledRoute {
@@ -114,6 +118,7 @@ async function handle(
     query: new Query(url.searchParams),
     params,
     sellerId: '',
+    clientId: '',
     region: regionOfHost(req.headers.host),
     rawBody: async () => (body ??= await readBody(req)),
     jsonBody: async () => parseJson(await ctx.rawBody()),
@@ -131,10 +136,13 @@ async function handle(
   };
 
   if (route.kind === 'spapi') {
-    const auth = authenticate(sb, req.headers['x-amz-access-token']);
+    const auth = authenticate(sb, req.headers['x-amz-access-token'], route.grantlessScope);
     if ('status' in auth) return send(auth);
     ctx.sellerId = auth.sellerId;
-    if (plan && !sb.limiter.take(`${auth.sellerId}\u0000${operation}`, plan)) {
+    ctx.clientId = auth.clientId;
+    // Grantless calls are the application's own: its bucket, not a seller's.
+    const caller = auth.sellerId || auth.clientId;
+    if (plan && !sb.limiter.take(`${caller}\u0000${operation}`, plan)) {
       return send(errorReply(429, 'QuotaExceeded', 'You exceeded your quota for the requested resource.', ''));
     }
   }

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Everything the sandbox holds for Amazon: sellers, orders, listings, FBA stock, feeds and documents, credentials. */
+/**
+ * Everything the sandbox holds for Amazon: sellers, orders, listings, FBA stock, feeds and documents, credentials,
+ * notification destinations and subscriptions.
+ */
 
 export interface Seller {
   sellerId: string;
@@ -94,6 +97,25 @@ export interface AccessToken {
   scope?: string;
 }
 
+/** A Notifications API destination: it belongs to the application (client id) that created it, not to a seller. */
+export interface Destination {
+  destinationId: string;
+  name: string;
+  clientId: string;
+  resource: { sqs: { arn: string } };
+}
+
+/** A Notifications API subscription: one per (seller, application, notification type). */
+export interface Subscription {
+  subscriptionId: string;
+  sellerId: string;
+  clientId: string;
+  notificationType: string;
+  payloadVersion: string;
+  destinationId: string;
+  processingDirective?: Record<string, any>;
+}
+
 export interface AuthorizationCode {
   sellerId: string;
   expiresAt: number;
@@ -114,6 +136,8 @@ export class SandboxState {
   /** Refresh tokens issued by authorization-code exchanges, beside each seller's configured one. */
   refreshTokens = new Map<string, { sellerId: string; clientId: string }>();
   authorizationCodes = new Map<string, AuthorizationCode>();
+  destinations = new Map<string, Destination>();
+  subscriptions = new Map<string, Subscription>();
   nextFeedId = 50_001_000_000;
 
   putOrder(sellerId: string, order: OrderJson): void {
@@ -177,6 +201,8 @@ export class SandboxState {
       accessTokens: [...this.accessTokens.entries()],
       refreshTokens: [...this.refreshTokens.entries()],
       nextFeedId: this.nextFeedId,
+      destinations: [...this.destinations.values()],
+      subscriptions: [...this.subscriptions.values()],
     };
   }
 
@@ -198,6 +224,8 @@ export class SandboxState {
     state.accessTokens = new Map(json.accessTokens ?? []);
     state.refreshTokens = new Map(json.refreshTokens ?? []);
     state.nextFeedId = json.nextFeedId ?? state.nextFeedId;
+    for (const d of json.destinations ?? []) state.destinations.set(d.destinationId, d);
+    for (const s of json.subscriptions ?? []) state.subscriptions.set(s.subscriptionId, s);
     return state;
   }
 }

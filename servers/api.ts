@@ -1,11 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { sameSkuQuantities } from '../activities/db/shipments';
-import { checkShipment, ShipmentRefusal, ShipmentRefused } from '../cli/shipments';
-import { Db, pingDatabase } from '../db';
-import { recordedPackageId } from '../db/repositories/deliveries';
-import { loadOrderView } from '../db/repositories/orders';
+import { orderView } from '../book/orders';
+import { checkShipmentRequest, recordedPackageId, sameSkuQuantities } from '../book/shipments';
+import { Db, ping } from '../db';
+import { InvalidShipment, ShipmentRefusal } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { shipmentDone } from '../workflows/order';
 import { App, createApp, HttpError, listen, onlyMethods, requireBearer, RunningServer } from './app';
@@ -80,7 +79,7 @@ export function registerWarehouseRoutes(app: App, options: ApiServerOptions): vo
       }
     };
     const [database, temporal] = await Promise.all([
-      check('PostgreSQL', () => pingDatabase(db)),
+      check('PostgreSQL', () => ping(db)),
       check('Temporal', async () => (await options.temporal()).workflowService.getSystemInfo({})),
     ]);
     const ok = database === 'ok' && temporal === 'ok';
@@ -94,7 +93,7 @@ export function registerWarehouseRoutes(app: App, options: ApiServerOptions): vo
     account: string | undefined,
   ): Promise<{ status: 200 | 202; body: ShipmentAnswer }> {
     // A warehouse re-sending after a lost answer gets the package it already created, not a 409.
-    const before = await loadOrderView(db, amazonOrderId, account);
+    const before = await orderView(db, { amazonOrderId, accountId: account });
     const tracking = typeof payload?.trackingNumber === 'string' ? payload.trackingNumber.trim() : '';
     const earlier = before?.deliveries.find(
       (d) =>
@@ -118,9 +117,10 @@ export function registerWarehouseRoutes(app: App, options: ApiServerOptions): vo
 
     let checked;
     try {
-      checked = await checkShipment(db, amazonOrderId, payload, { accountId: account, wording: 'json' });
+      checked = await checkShipmentRequest(db, { amazonOrderId, payload, accountId: account, wording: 'json' });
     } catch (err) {
-      if (err instanceof ShipmentRefused) throw new HttpError(REFUSAL_STATUS[err.refusal], err.refusal, err.message);
+      if (err instanceof InvalidShipment)
+        throw new HttpError(REFUSAL_STATUS[err.refusal], err.refusal, err.message, { field: err.field });
       throw err;
     }
     const { order, shipment } = checked;
@@ -145,7 +145,7 @@ export function registerWarehouseRoutes(app: App, options: ApiServerOptions): vo
     const deadline = Date.now() + waitMs;
     let packageReferenceId: number | null = null;
     while (Date.now() < deadline) {
-      packageReferenceId = await recordedPackageId(db, order.id, shipment.trackingNumber);
+      packageReferenceId = await recordedPackageId(db, { orderId: order.id, trackingNumber: shipment.trackingNumber });
       if (packageReferenceId !== null) break;
       await new Promise((r) => setTimeout(r, 150));
     }
@@ -176,7 +176,7 @@ export function registerWarehouseRoutes(app: App, options: ApiServerOptions): vo
       schema: {
         params: z.object({ amazonOrderId: z.string() }),
         querystring: z.object({ account: z.string().optional() }),
-        body: z.unknown(), // checked by checkShipment, with the words `connector ship` uses
+        body: z.unknown(), // checked by checkShipmentRequest, with the words `connector ship` uses
         response: { 200: shipmentAnswer, 202: shipmentAnswer },
       },
       config: { bodyHint: 'body must be JSON like {"carrier":"UPS","trackingNumber":"1Z..."}' },

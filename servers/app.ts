@@ -18,7 +18,7 @@ import {
   ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { UserError } from '../lib/errors';
+import { InvalidInput, UserError } from '../lib/errors';
 import { InvalidJson, parseJson } from '../lib/http-body';
 import type { Logger } from '../lib/logger';
 
@@ -160,14 +160,20 @@ export function createApp(options: AppOptions): App {
 function toHttpError(err: FastifyError, request: FastifyRequest, unexpectedStatus: number): HttpError {
   if (err instanceof HttpError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
+    // The field as the book names it (items[0].sku), or the part of the request (querystring, body).
     const first = err.validation[0];
-    const path = first.instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
+    const parts = first.instancePath.split('/').filter(Boolean);
+    const path = parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i ? `.${p}` : p)).join('');
     const field = path || err.validationContext || 'body';
     return new HttpError(400, 'invalid_request', `${field}: ${first.message}`, {
       field,
       details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })),
     });
   }
+  // A book operation refusing its input (lib/errors.ts): the request was well formed, its content is not.
+  const invalid: unknown = err;
+  if (invalid instanceof InvalidInput)
+    return new HttpError(422, 'invalid_input', invalid.message, { field: invalid.field, details: invalid.details });
   const hint = request.routeOptions.config?.bodyHint;
   if (err instanceof InvalidJson || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
     return new HttpError(400, 'invalid_json', hint ?? 'the body must be JSON');

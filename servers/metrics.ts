@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Db } from '../db';
-import { needsAttentionByAccount } from '../db/repositories/metrics';
+import { needsAttentionByAccount } from '../book/orders';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createApp, listen, onlyMethods } from './app';
@@ -47,7 +47,7 @@ export function createConnectorMetrics(options: { db?: Db } = {}) {
     registers,
     async collect() {
       if (!db) return;
-      const counts = await needsAttentionByAccount(db);
+      const counts = await needsAttentionByAccount(db, {});
       this.reset(); // an account removed since the last scrape disappears
       for (const { account, orders } of counts) this.set({ account }, orders);
     },

@@ -1,5 +1,6 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptionsAction, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Db } from '../db';
+import { listAccounts } from '../book/accounts';
 import type { Config } from '../lib/config';
 import { fbaStockSyncWorkflowId, orderSyncWorkflowId, scheduleId, stockSyncWorkflowId } from '../workflows/ids';
 
@@ -54,7 +55,7 @@ export async function applySchedules(
   db: Db,
   config: Config,
 ): Promise<Array<{ id: string; result: 'created' | 'updated' | 'paused' }>> {
-  const accounts = await db('seller_accounts').select('id', 'enabled').orderBy('id');
+  const accounts = await listAccounts(db, {});
   const results: Array<{ id: string; result: 'created' | 'updated' | 'paused' }> = [];
   for (const account of accounts) {
     for (const def of accountSchedules(config, account.id)) {

@@ -1,11 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { Db } from '../db';
-import { createDispatchActivities } from '../activities/dispatch';
-import { createOrderActivities } from '../activities/orders';
-import { createStockActivities } from '../activities/stock';
-import { createFbaStockActivities } from '../activities/stock-fba';
-import { createStockRequestActivities } from '../activities/stock-requests';
+import { createFbaStockSyncActivities } from '../activities/fba-stock-sync';
+import { createOrderActivities } from '../activities/order';
+import { createOrderSyncActivities } from '../activities/order-sync';
+import { createStockSyncActivities } from '../activities/stock-sync';
 import { SpApiClients } from '../activities/spapi/clients';
 import { SpApi } from '../activities/spapi/gateway';
 import { RateLimiter } from '../activities/spapi/rate-limiter';
@@ -76,7 +75,7 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
       temporal: client,
       taskQueue,
     }),
-    ...createDispatchActivities({
+    ...createOrderSyncActivities({
       db: deps.db,
       spapi,
       temporal: client,
@@ -84,7 +83,7 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
       logger: log,
       overlapMs: deps.config.ORDER_SYNC_OVERLAP,
     }),
-    ...createStockActivities({
+    ...createStockSyncActivities({
       db: deps.db,
       spapi,
       clients,
@@ -94,8 +93,7 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
       feedPollIntervalMs: deps.config.FEED_POLL_INTERVAL,
       feedMessages: deps.metrics?.feedMessages,
     }),
-    ...createFbaStockActivities({ db: deps.db, spapi, logger: log }),
-    ...createStockRequestActivities({ temporal: client, taskQueue }),
+    ...createFbaStockSyncActivities({ db: deps.db, spapi, logger: log }),
   };
 
   const worker = await Worker.create({

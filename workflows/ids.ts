@@ -8,8 +8,3 @@ export const backfillWorkflowId = (accountId: string, from: string, to: string):
   `backfill:${accountId}:${from}:${to}`;
 export const scheduleId = (kind: 'order-sync' | 'stock-sync' | 'fba-stock-sync', accountId: string): string =>
   `${kind}:${accountId}`;
-
-export function parseOrderWorkflowId(workflowId: string): { accountId: string; amazonOrderId: string } | undefined {
-  const match = /^order:([^:]+):(.+)$/.exec(workflowId);
-  return match ? { accountId: match[1], amazonOrderId: match[2] } : undefined;
-}

@@ -1,6 +1,6 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
-import type { createDispatchActivities, OrderSyncWindow } from '../activities/dispatch';
-import { ORDER_PAGING_ACTIVITY_OPTIONS, ORDER_ACTIVITY_OPTIONS } from './retry-policies';
+import type { OrderSyncActivities, OrderSyncWindow } from '../activities/order-sync';
+import { BOOK_WRITE, ORDER_PAGES } from './retry-policies';
 
 export interface OrderSyncInput {
   accountId: string;
@@ -29,12 +29,12 @@ type PageSummary = Pick<OrderSyncResult, 'found' | 'dispatched' | 'pending' | 'o
 /** Pages whose orders are being signalled while the next page is searched: bounds the signal-with-starts in flight. */
 const PAGE_DISPATCHES_IN_FLIGHT = 2;
 
-const plan = proxyActivities<ReturnType<typeof createDispatchActivities>>(ORDER_ACTIVITY_OPTIONS);
-const paging = proxyActivities<ReturnType<typeof createDispatchActivities>>(ORDER_PAGING_ACTIVITY_OPTIONS);
+const { planOrderSync, advanceOrderCursor } = proxyActivities<OrderSyncActivities>(BOOK_WRITE);
+const { searchOrdersPage, dispatchOrdersPage, syncOrdersPage } = proxyActivities<OrderSyncActivities>(ORDER_PAGES);
 
 /** One pass over an account's orders updated in a window: every order signalled to its own workflow, then the cursor. */
 export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult> {
-  const window = await plan.planOrderSync({ accountId: input.accountId, since: input.since, until: input.until });
+  const window = await planOrderSync({ accountId: input.accountId, since: input.since, until: input.until });
   const result: OrderSyncResult = {
     window,
     pages: 0,
@@ -47,7 +47,7 @@ export async function orderSync(input: OrderSyncInput): Promise<OrderSyncResult>
   if (patched('pipelined-order-pages')) await pipelinedPages(input, window, result);
   else await pageByPage(input, window, result);
   if (input.advanceCursor !== false)
-    await plan.advanceOrderCursor({ accountId: input.accountId, cursor: window.lastUpdatedBefore });
+    await advanceOrderCursor({ accountId: input.accountId, cursor: window.lastUpdatedBefore });
   return result;
 }
 
@@ -68,7 +68,7 @@ async function pipelinedPages(input: OrderSyncInput, window: OrderSyncWindow, re
   let nextToken: string | undefined;
   let pageNo = 0;
   do {
-    const page = await paging.searchOrdersPage({
+    const page = await searchOrdersPage({
       accountId: input.accountId,
       window,
       nextToken,
@@ -78,7 +78,7 @@ async function pipelinedPages(input: OrderSyncInput, window: OrderSyncWindow, re
     count(result, page);
     if (page.dispatched > 0) {
       if (dispatching.length >= PAGE_DISPATCHES_IN_FLIGHT) await dispatching.shift();
-      const dispatched = paging.dispatchOrdersPage({ accountId: input.accountId, pageNo });
+      const dispatched = dispatchOrdersPage({ accountId: input.accountId, pageNo });
       dispatched.catch(() => undefined); // awaited below; until then a failure must not count as unhandled
       dispatching.push(dispatched);
     }
@@ -92,7 +92,7 @@ async function pipelinedPages(input: OrderSyncInput, window: OrderSyncWindow, re
 async function pageByPage(input: OrderSyncInput, window: OrderSyncWindow, result: OrderSyncResult): Promise<void> {
   let nextToken: string | undefined;
   do {
-    const page = await paging.syncOrdersPage({
+    const page = await syncOrdersPage({
       accountId: input.accountId,
       window,
       nextToken,

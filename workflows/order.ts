@@ -9,11 +9,11 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createOrderActivities, OrderSummary } from '../activities/orders';
-import type { createStockRequestActivities } from '../activities/stock-requests';
-import { isPending, newerHeader, OrderHeader, validateShipmentSignal } from './order-types';
+import type { OrderActivities, OrderSummary } from '../activities/order';
+import { checkShipment } from '../lib/shipment';
+import { isPending, newerHeader, OrderHeader } from './order-types';
 import { ORDER_STATE } from './search-attributes';
-import { ORDER_ACTIVITY_OPTIONS, ORDER_SPAPI_ACTIVITY_OPTIONS } from './retry-policies';
+import { AMAZON_CALL_HEARTBEATING, BOOK_WRITE } from './retry-policies';
 
 export const amazonUpdate = defineSignal<[OrderHeader]>('amazonUpdate');
 export const shipmentDone = defineSignal<[unknown]>('shipmentDone');
@@ -40,14 +40,11 @@ export interface OrderWorkflowState {
   upToDate: boolean;
 }
 
-const db = proxyActivities<ReturnType<typeof createOrderActivities>>(ORDER_ACTIVITY_OPTIONS);
-const amazon = proxyActivities<ReturnType<typeof createOrderActivities>>(ORDER_SPAPI_ACTIVITY_OPTIONS);
-const stock = proxyActivities<ReturnType<typeof createStockRequestActivities>>(ORDER_ACTIVITY_OPTIONS);
+const { markNeedsAttention, recordShipment, markShipByStatus, purgeOrderPii, requestStockSync } =
+  proxyActivities<OrderActivities>(BOOK_WRITE);
+// importOrder reads Amazon's order (getOrder, unless searchOrders' snapshot is as new) before it writes the book.
+const { importOrder, confirmPendingPackages } = proxyActivities<OrderActivities>(AMAZON_CALL_HEARTBEATING);
 
-/**
- * One Amazon order, from first sight to PII purge. Amazon's updates arrive as `amazonUpdate` signals (orderSync),
- * the warehouse's as `shipmentDone`; every change to the book is an idempotent activity.
- */
 /** The next ship-by alarm of an open FBM order: at risk `margin` before Amazon's latest ship date, late after it. */
 function nextShipByAlarm(
   summary: OrderSummary,
@@ -60,6 +57,15 @@ function nextShipByAlarm(
     : { at: latest - summary.shipRiskMarginMs, status: 'ship_risk' };
 }
 
+/** A phase's verdict on the lifecycle loop: go on to the next phase, or start the loop over. */
+type Next = 'next' | 'again';
+
+/**
+ * One Amazon order, from first sight to PII purge. Amazon's updates arrive as `amazonUpdate` signals (orderSync),
+ * the warehouse's as `shipmentDone`; every change to the book is an idempotent activity. The phases, in order:
+ * reconcile (pending orders wait; import) → take shipments → confirm packages → wait for the next event; once the
+ * order is closed, retention (late updates still reconciled) → PII purge.
+ */
 export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   const { accountId } = input;
   const workflowId = workflowInfo().workflowId;
@@ -79,16 +85,16 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     lastOutcome: null,
     upToDate: false,
   };
+  const hasNewUpdate = () => reconciled === null || Date.parse(latest.lastUpdatedTime) > Date.parse(reconciled);
 
   setHandler(amazonUpdate, (header) => {
     latest = newerHeader(latest, header);
   });
   setHandler(shipmentDone, (payload) => void inbox.push(payload));
   setHandler(retry, () => void (retryRequested = true));
-  setHandler(stateQuery, () => state);
-
-  const hasNewUpdate = () => reconciled === null || Date.parse(latest.lastUpdatedTime) > Date.parse(reconciled);
   setHandler(stateQuery, () => ({ ...state, upToDate: !hasNewUpdate() }));
+
+  const ref = () => ({ accountId, amazonOrderId: latest.amazonOrderId });
   const setOrderState = (value: string | null) => {
     state.state = value;
     if (value) upsertSearchAttributes([{ key: ORDER_STATE, value }]);
@@ -98,142 +104,150 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     state.lastError = reason;
     state.phase = 'needs_attention';
     setOrderState('needs_attention');
-    if (record) await db.markNeedsAttention({ accountId, amazonOrderId: latest.amazonOrderId, reason });
+    if (record) await markNeedsAttention({ ...ref(), reason });
   };
-  const applySummary = (summary: OrderSummary) => {
-    state.amazonStatus = summary.amazonStatus;
-    state.openQuantity = summary.openQuantity;
-    state.lastError = summary.reason;
-    state.lastOutcome = summary.outcome;
-    setOrderState(summary.state);
+  const applySummary = (next: OrderSummary): OrderSummary => {
+    state.amazonStatus = next.amazonStatus;
+    state.openQuantity = next.openQuantity;
+    state.lastError = next.reason;
+    state.lastOutcome = next.outcome;
+    setOrderState(next.state);
+    return next;
   };
 
-  /** Reconciles the book with the latest header; `requestStockSync` lets the import ask for the stock sync. */
-  const importLatest = async (requestStockSync: boolean): Promise<OrderSummary> => {
+  /** Reconciles the book with the latest header; `askStockSync` lets the import ask for the stock sync. */
+  const importLatest = async (askStockSync: boolean): Promise<OrderSummary> => {
     const target = latest.lastUpdatedTime;
-    const imported = await amazon.importOrder({
-      accountId,
-      amazonOrderId: latest.amazonOrderId,
+    const imported = await importOrder({
+      ...ref(),
       lastUpdatedTime: target,
       workflowId,
-      ...(requestStockSync ? { requestStockSync } : {}),
+      ...(askStockSync ? { requestStockSync: askStockSync } : {}),
     });
     reconciled = target;
-    applySummary(imported);
-    return imported;
+    return applySummary(imported);
   };
 
   let summary: OrderSummary | undefined;
   let shipBy: 'ship_risk' | 'late' | undefined;
-  for (;;) {
-    if (workflowInfo().continueAsNewSuggested && inbox.length === 0) {
-      await continueAsNew<typeof order>({ accountId, header: latest });
-    }
 
-    if (hasNewUpdate() || retryRequested) {
-      if (isPending(latest.amazonStatus) && !summary) {
-        state.phase = 'pending';
-        setOrderState('pending');
-        await condition(() => !isPending(latest.amazonStatus));
-        continue;
-      }
-      retryRequested = false;
-      state.phase = 'importing';
-      const before = summary?.state;
-      // Since this patch the import asks for the stock sync itself: one activity task less per order.
-      const importRequestsStockSync = patched('import-requests-stock-sync');
-      summary = await importLatest(importRequestsStockSync);
-      if (summary.outcome === 'pending') continue;
-      // A new FBM delivery reserves stock, a cancelled one releases it: Amazon's quantities follow (debounced).
-      if (
-        !importRequestsStockSync &&
-        summary.channel === 'FBM' &&
-        (summary.outcome === 'imported' || (summary.state === 'cancelled' && before !== 'cancelled'))
-      ) {
-        await stock.requestStockSync({ accountId });
-      }
-      // Only an order that could not be written waits here; a shipment or confirmation flag is handled below.
-      if (summary.outcome === 'needs_attention' && summary.attentionSource === 'import') {
-        state.phase = 'needs_attention';
-        await condition(() => retryRequested || hasNewUpdate());
-        continue;
-      }
+  /** Phase: a pending order waits for Amazon; any other update (or a retry) is imported. */
+  const reconcile = async (): Promise<Next> => {
+    if (isPending(latest.amazonStatus) && !summary) {
+      state.phase = 'pending';
+      setOrderState('pending');
+      await condition(() => !isPending(latest.amazonStatus));
+      return 'again';
     }
-    if (!summary) continue;
+    retryRequested = false;
+    state.phase = 'importing';
+    const before = summary?.state;
+    // Since this patch the import asks for the stock sync itself: one activity task less per order.
+    const importRequestsStockSync = patched('import-requests-stock-sync');
+    const imported = (summary = await importLatest(importRequestsStockSync));
+    if (imported.outcome === 'pending') return 'again';
+    // A new FBM delivery reserves stock, a cancelled one releases it: Amazon's quantities follow (debounced).
+    if (
+      !importRequestsStockSync &&
+      imported.channel === 'FBM' &&
+      (imported.outcome === 'imported' || (imported.state === 'cancelled' && before !== 'cancelled'))
+    ) {
+      await requestStockSync({ accountId });
+    }
+    // Only an order that could not be written waits here; a shipment or confirmation flag is handled below.
+    if (imported.outcome === 'needs_attention' && imported.attentionSource === 'import') {
+      state.phase = 'needs_attention';
+      await condition(() => retryRequested || hasNewUpdate());
+      return 'again';
+    }
+    return 'next';
+  };
 
-    // Shipments typed by people or sent by the warehouse: validate, record the package, confirm it to Amazon.
-    while (inbox.length > 0 && summary.channel === 'FBM') {
-      const checked = validateShipmentSignal(inbox.shift());
+  /** Phase: shipments typed by people or sent by the warehouse are checked, then recorded as packages. */
+  const takeShipments = async (current: OrderSummary): Promise<OrderSummary> => {
+    while (inbox.length > 0 && current.channel === 'FBM') {
+      const checked = checkShipment(inbox.shift());
       if (!checked.ok) {
         state.rejectedShipments.push({ reason: checked.reason });
         await flag(`shipment rejected: ${checked.reason}`);
         continue;
       }
-      const recorded = await db.recordShipment({
-        accountId,
-        amazonOrderId: latest.amazonOrderId,
-        shipment: checked.shipment,
-      });
+      const recorded = await recordShipment({ ...ref(), shipment: checked.shipment });
       if (recorded.outcome === 'rejected') {
         state.rejectedShipments.push({ reason: recorded.reason });
         await flag(`shipment rejected: ${recorded.reason}`);
         continue;
       }
-      summary = { ...summary, ...recorded.summary };
-      applySummary(summary);
+      current = applySummary({ ...current, ...recorded.summary });
     }
-    if (inbox.length > 0 && summary.channel !== 'FBM') {
-      inbox
-        .splice(0)
-        .forEach(() =>
-          state.rejectedShipments.push({ reason: 'shipmentDone is for FBM orders; Amazon ships FBA orders' }),
-        );
-      await flag('shipment rejected: shipmentDone is for FBM orders; Amazon ships FBA orders');
+    if (inbox.length > 0 && current.channel !== 'FBM') {
+      const reason = 'shipmentDone is for FBM orders; Amazon ships FBA orders';
+      inbox.splice(0).forEach(() => state.rejectedShipments.push({ reason }));
+      await flag(`shipment rejected: ${reason}`);
     }
+    return current;
+  };
 
-    // Every recorded package not yet accepted by Amazon is (re)sent; a rejection waits for `retry` after a fix.
-    if (summary.pendingPackages > 0) {
-      const confirmation = await amazon.confirmPendingPackages({ accountId, amazonOrderId: latest.amazonOrderId });
-      state.packages = confirmation.packages;
-      summary = { ...summary, ...confirmation.summary };
-      applySummary(summary);
-      if (confirmation.rejected) {
-        await flag(confirmation.rejected, false);
-        await condition(() => retryRequested || hasNewUpdate() || inbox.length > 0);
-        continue;
-      }
-    }
+  /** Phase: every recorded package not yet accepted by Amazon is (re)sent; a rejection waits for a fix and `retry`. */
+  const confirmPackages = async (current: OrderSummary): Promise<{ next: Next; summary: OrderSummary }> => {
+    if (current.pendingPackages === 0) return { next: 'next', summary: current };
+    const confirmation = await confirmPendingPackages(ref());
+    state.packages = confirmation.packages;
+    const confirmed = applySummary({ ...current, ...confirmation.summary });
+    if (!confirmation.rejected) return { next: 'next', summary: confirmed };
+    await flag(confirmation.rejected, false);
+    await condition(() => retryRequested || hasNewUpdate() || inbox.length > 0);
+    return { next: 'again', summary: confirmed };
+  };
 
-    if (summary.closed) break;
-    state.phase = summary.channel === 'FBM' ? 'awaiting_shipment' : 'awaiting_amazon';
+  /** Phase: an open order waits for Amazon, the warehouse or ops; an open FBM order's ship-by alarms fire meanwhile. */
+  const awaitNextEvent = async (current: OrderSummary): Promise<void> => {
+    state.phase = current.channel === 'FBM' ? 'awaiting_shipment' : 'awaiting_amazon';
     const woken = () => hasNewUpdate() || retryRequested || inbox.length > 0;
-    const next = summary.channel === 'FBM' && summary.openQuantity > 0 ? nextShipByAlarm(summary, shipBy) : undefined;
+    const next = current.channel === 'FBM' && current.openQuantity > 0 ? nextShipByAlarm(current, shipBy) : undefined;
     if (!next) {
       await condition(woken);
     } else if (!(await condition(woken, Math.max(1, next.at - Date.now())))) {
       shipBy = next.status;
-      await db.markShipByStatus({ accountId, amazonOrderId: latest.amazonOrderId, status: next.status });
+      await markShipByStatus({ ...ref(), status: next.status });
       upsertSearchAttributes([{ key: ORDER_STATE, value: next.status }]);
     }
-  }
+  };
 
-  // Delivered or cancelled: keep listening for late changes (a cancellation after shipment) until PII is purged.
-  state.phase = 'retention';
-  const purgeAt = Date.parse(summary.closedAt ?? new Date().toISOString()) + summary.piiRetentionMs;
-  while (Date.now() < purgeAt) {
-    if (!(await condition(() => hasNewUpdate() || inbox.length > 0, purgeAt - Date.now()))) continue;
-    // A shipment for a closed order is refused with the reason (it stays visible in the `state` query).
-    for (const _ of inbox.splice(0)) {
-      state.rejectedShipments.push({
-        reason:
-          summary.state === 'cancelled'
-            ? 'the order was cancelled on Amazon: do not ship it'
-            : 'nothing is left to ship on this order',
-      });
+  /** Phase: delivered or cancelled, the order keeps listening for late changes (a cancellation after shipment). */
+  const retention = async (closed: OrderSummary): Promise<void> => {
+    state.phase = 'retention';
+    const purgeAt = Date.parse(closed.closedAt ?? new Date().toISOString()) + closed.piiRetentionMs;
+    while (Date.now() < purgeAt) {
+      if (!(await condition(() => hasNewUpdate() || inbox.length > 0, purgeAt - Date.now()))) continue;
+      // A shipment for a closed order is refused with the reason (it stays visible in the `state` query).
+      for (const _ of inbox.splice(0)) {
+        state.rejectedShipments.push({
+          reason:
+            closed.state === 'cancelled'
+              ? 'the order was cancelled on Amazon: do not ship it'
+              : 'nothing is left to ship on this order',
+        });
+      }
+      if (hasNewUpdate()) closed = await importLatest(false);
     }
-    if (hasNewUpdate()) summary = await importLatest(false);
+  };
+
+  for (;;) {
+    if (workflowInfo().continueAsNewSuggested && inbox.length === 0) {
+      await continueAsNew<typeof order>({ accountId, header: latest });
+    }
+    if ((hasNewUpdate() || retryRequested) && (await reconcile()) === 'again') continue;
+    if (!summary) continue;
+    summary = await takeShipments(summary);
+    const confirmed = await confirmPackages(summary);
+    summary = confirmed.summary;
+    if (confirmed.next === 'again') continue;
+    if (summary.closed) break;
+    await awaitNextEvent(summary);
   }
-  await db.purgeOrderPii({ accountId, amazonOrderId: latest.amazonOrderId });
+  await retention(summary);
+  await purgeOrderPii(ref());
   state.phase = 'done';
   return state;
 }

@@ -1,15 +1,23 @@
 import type { ActivityOptions } from '@temporalio/workflow';
+import {
+  AmazonAuthFailed,
+  AmazonRejected,
+  failureTypes,
+  InvalidInput,
+  InvalidShipment,
+  UnknownAccount,
+} from '../lib/errors';
 
 /**
- * Retry policies, readable without scrolling. Transient failures (network, 5xx, 429, a busy database) are retried
- * forever with backoff: an order is never dropped, it waits visibly in the UI. Errors that would fail the same way
- * again are named here and not retried.
+ * Retry policies, named by what the activity needs, readable without scrolling. Transient failures (network, 5xx,
+ * 429, a busy database) are retried forever with backoff: an order is never dropped, it waits visibly in the UI.
+ * The errors that would fail the same way again are named here (lib/errors.ts) and not retried. AccountDisabled is
+ * retried on purpose: the work resumes by itself once the account is enabled again.
  */
-export const NON_RETRYABLE = ['AmazonRejected', 'AmazonAuthFailed', 'InvalidInput', 'UnknownAccount'];
-// AccountDisabled is retried on purpose: the work resumes by itself once the account is enabled again.
+const NON_RETRYABLE = failureTypes(AmazonRejected, AmazonAuthFailed, InvalidInput, InvalidShipment, UnknownAccount);
 
 /** Short writes to our own PostgreSQL. */
-export const ORDER_ACTIVITY_OPTIONS: ActivityOptions = {
+export const BOOK_WRITE: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -19,8 +27,8 @@ export const ORDER_ACTIVITY_OPTIONS: ActivityOptions = {
   },
 };
 
-/** Calls to Amazon, which wait for the shared rate limiter first (QuotaExceeded retries after the bucket refills). */
-export const SPAPI_ACTIVITY_OPTIONS: ActivityOptions = {
+/** A call to Amazon, which waits for the shared rate limiter first (QuotaExceeded retries after the bucket refills). */
+export const AMAZON_CALL: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '2 seconds',
@@ -30,8 +38,14 @@ export const SPAPI_ACTIVITY_OPTIONS: ActivityOptions = {
   },
 };
 
-/** Activities that page through Amazon and heartbeat per page. */
-export const PAGING_ACTIVITY_OPTIONS: ActivityOptions = {
+/**
+ * The order path's Amazon calls heartbeat while they wait (activities/heartbeat.ts): a worker killed in the middle of
+ * one is noticed after the heartbeat timeout, not after the whole start-to-close timeout (the fault suite's R1).
+ */
+export const AMAZON_CALL_HEARTBEATING: ActivityOptions = { ...AMAZON_CALL, heartbeatTimeout: '15 seconds' };
+
+/** Paging through Amazon (listings, FBA inventory), heartbeating per page. */
+export const AMAZON_PAGING: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
   retry: {
@@ -42,15 +56,5 @@ export const PAGING_ACTIVITY_OPTIONS: ActivityOptions = {
   },
 };
 
-/**
- * The order path's activities heartbeat while they wait (activities/heartbeat.ts): a worker killed in the middle of one
- * is noticed after the heartbeat timeout, not after the whole start-to-close timeout (the fault suite's R1).
- */
-export const ORDER_SPAPI_ACTIVITY_OPTIONS: ActivityOptions = {
-  ...SPAPI_ACTIVITY_OPTIONS,
-  heartbeatTimeout: '15 seconds',
-};
-export const ORDER_PAGING_ACTIVITY_OPTIONS: ActivityOptions = {
-  ...PAGING_ACTIVITY_OPTIONS,
-  heartbeatTimeout: '20 seconds',
-};
+/** orderSync's pages: searched and signalled, heartbeating, noticed sooner than other paging when a worker dies. */
+export const ORDER_PAGES: ActivityOptions = { ...AMAZON_PAGING, heartbeatTimeout: '20 seconds' };

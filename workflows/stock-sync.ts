@@ -1,7 +1,6 @@
 import { CancellationScope, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { StockSyncCounts } from '../activities/db/stock-outcomes';
-import type { StockActivities } from '../activities/stock';
-import { ORDER_ACTIVITY_OPTIONS, PAGING_ACTIVITY_OPTIONS, SPAPI_ACTIVITY_OPTIONS } from './retry-policies';
+import type { StockSyncActivities, StockSyncCounts } from '../activities/stock-sync';
+import { AMAZON_CALL, AMAZON_PAGING, BOOK_WRITE } from './retry-policies';
 
 export interface StockSyncInput {
   accountId: string;
@@ -29,9 +28,11 @@ export const PATCH_THRESHOLD = 50;
 /** Long enough that a steady trickle of changes costs no lookups; short enough to notice a switch to FBA the same hour. */
 export const LISTING_MAX_AGE_MS = 3_600_000;
 
-const book = proxyActivities<StockActivities>(ORDER_ACTIVITY_OPTIONS);
-const amazon = proxyActivities<StockActivities>(PAGING_ACTIVITY_OPTIONS);
-const poll = proxyActivities<StockActivities>(SPAPI_ACTIVITY_OPTIONS);
+const { claimStockSync, releaseStockSync, planStockSync, prepareStockSubmissions, finishStockSync } =
+  proxyActivities<StockSyncActivities>(BOOK_WRITE);
+const { discoverOffers, checkListings, patchQuantities, submitQuantityFeed, applyQuantityFeedResult } =
+  proxyActivities<StockSyncActivities>(AMAZON_PAGING);
+const { checkQuantityFeed } = proxyActivities<StockSyncActivities>(AMAZON_CALL);
 
 /**
  * One pass of an account's FBM quantities to Amazon: only offers whose computed quantity differs from the last one
@@ -44,10 +45,10 @@ export async function stockSync(input: StockSyncInput): Promise<StockSyncResult>
   const ref = { accountId, workflowId, workflowRunId };
 
   // One run per account at a time: wait for the one in progress (its report must be applied before we compare).
-  let claim = await book.claimStockSync({ ...ref, reason: input.reason ?? 'manual' });
+  let claim = await claimStockSync({ ...ref, reason: input.reason ?? 'manual' });
   while (claim.status === 'busy') {
     await sleep(claim.pollIntervalMs);
-    claim = await book.claimStockSync({ ...ref, reason: input.reason ?? 'manual' });
+    claim = await claimStockSync({ ...ref, reason: input.reason ?? 'manual' });
   }
   if (claim.status === 'disabled') return { ...NOTHING, status: 'account_disabled', runId: null };
   const { runId, pollIntervalMs } = claim;
@@ -55,33 +56,33 @@ export async function stockSync(input: StockSyncInput): Promise<StockSyncResult>
   try {
     let discovered = 0;
     for (let more = true; more;) {
-      const found = await amazon.discoverOffers({ accountId });
+      const found = await discoverOffers({ accountId });
       discovered += found.discovered;
       more = found.more;
     }
 
-    const plan = await book.planStockSync({
+    const plan = await planStockSync({
       accountId,
       runId,
       listingMaxAgeMs: input.listingMaxAgeMs ?? LISTING_MAX_AGE_MS,
     });
     let switchedToFba = 0;
     for (let more = plan.toCheck > 0; more;) {
-      const checked = await amazon.checkListings({ accountId, runId, phase: 'before' });
+      const checked = await checkListings({ accountId, runId, phase: 'before' });
       switchedToFba += checked.switchedToFba;
       more = checked.more;
     }
 
-    const submissions = await book.prepareStockSubmissions({
+    const submissions = await prepareStockSubmissions({
       runId,
       patchThreshold: input.patchThreshold ?? PATCH_THRESHOLD,
     });
     let rejected = 0;
     for (const s of submissions.filter((x) => x.transport === 'patch')) {
-      rejected += (await amazon.patchQuantities({ submissionId: s.submissionId })).rejected;
+      rejected += (await patchQuantities({ submissionId: s.submissionId })).rejected;
     }
     const feeds = submissions.filter((x) => x.transport === 'feed');
-    for (const s of feeds) await amazon.submitQuantityFeed({ submissionId: s.submissionId });
+    for (const s of feeds) await submitQuantityFeed({ submissionId: s.submissionId });
 
     // Durable sleep until every feed is DONE, FATAL or CANCELLED; then its report is applied SKU by SKU.
     let waiting = feeds.map((s) => s.submissionId);
@@ -89,24 +90,24 @@ export async function stockSync(input: StockSyncInput): Promise<StockSyncResult>
       await sleep(pollIntervalMs);
       const stillWaiting: number[] = [];
       for (const submissionId of waiting) {
-        const feed = await poll.checkQuantityFeed({ submissionId });
+        const feed = await checkQuantityFeed({ submissionId });
         if (!feed.finished) stillWaiting.push(submissionId);
-        else rejected += (await amazon.applyQuantityFeedResult({ submissionId })).rejected;
+        else rejected += (await applyQuantityFeedResult({ submissionId })).rejected;
       }
       waiting = stillWaiting;
     }
 
     // A rejection may mean the listing changed under us (switched to FBA): look at those listings now.
     for (let more = rejected > 0; more;) {
-      const checked = await amazon.checkListings({ accountId, runId, phase: 'rejected' });
+      const checked = await checkListings({ accountId, runId, phase: 'rejected' });
       switchedToFba += checked.switchedToFba;
       more = checked.more;
     }
 
-    const counts = await book.finishStockSync({ runId });
+    const counts = await finishStockSync({ runId });
     return { ...counts, status: counts.sent > 0 ? 'done' : 'nothing_to_send', runId, discovered, switchedToFba };
   } finally {
-    await CancellationScope.nonCancellable(() => book.releaseStockSync({ ...ref, runId }));
+    await CancellationScope.nonCancellable(() => releaseStockSync({ ...ref, runId }));
   }
 }
 

@@ -1,5 +1,5 @@
 import type { SellingPartner } from 'amazon-sp-api';
-import { AmazonAuthFailed, AmazonRejected, AmazonUnavailable, QuotaExceeded } from './errors';
+import { AmazonAuthFailed, AmazonRejected, AmazonUnavailable, QuotaExceeded } from '../../lib/errors';
 
 export interface SpApiRequest {
   operation: string;

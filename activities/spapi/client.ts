@@ -1,18 +1,10 @@
 import { SellingPartner } from 'amazon-sp-api';
 import { EndpointAgent } from './endpoint-agent';
 
-export type Region = 'na' | 'eu' | 'fe';
+import type { Region } from '../../lib/amazon-facts';
+import type { AccountCredentials } from '../../book/accounts';
 
-export interface AccountCredentials {
-  accountId: string;
-  sellerId: string;
-  region: Region;
-  /** null: Amazon's real hosts. Else a sandbox base URL every request goes to. */
-  endpoint: string | null;
-  clientId: string;
-  clientSecret: string;
-  refreshToken: string;
-}
+export type { AccountCredentials, Region };
 
 /** The only place an amazon-sp-api client is configured. Sandbox and Amazon differ only by the agent. */
 export function buildSellingPartner(creds: AccountCredentials): SellingPartner {

@@ -1,13 +1,8 @@
 import type { SellingPartner } from 'amazon-sp-api';
 import type { Knex } from 'knex';
 import type { Keyring } from '../../lib/secrets';
-import {
-  AccountDisabled,
-  accountVersion,
-  loadAccountCredentials,
-  UnknownAccount,
-} from '../../db/repositories/accounts';
-import type { Participation } from '../../db/repositories/marketplaces';
+import { AccountDisabled, accountVersion, loadAccountCredentials, UnknownAccount } from '../../book/accounts';
+import type { Participation } from '../../book/marketplaces';
 import { AccountCredentials, buildSellingPartner } from './client';
 import { callSpApi } from './call';
 
@@ -31,7 +26,7 @@ export class SpApiClients {
   ) {}
 
   async forAccount(accountId: string): Promise<{ sp: SellingPartner; account: AccountCredentials }> {
-    const current = await accountVersion(this.db, accountId);
+    const current = await accountVersion(this.db, { accountId });
     if (!current) {
       this.cache.delete(accountId);
       throw new UnknownAccount(accountId);
@@ -43,7 +38,7 @@ export class SpApiClients {
     const hit = this.cache.get(accountId);
     if (hit && hit.version === current.version) return { sp: hit.sp, account: hit.account };
 
-    const account = await loadAccountCredentials(this.db, this.keyring, accountId);
+    const account = await loadAccountCredentials(this.db, { keyring: this.keyring, accountId });
     const sp = buildSellingPartner(account);
     this.cache.set(accountId, { version: current.version, sp, account });
     return { sp, account };

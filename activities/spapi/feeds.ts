@@ -1,4 +1,4 @@
-import { AmazonUnavailable } from './errors';
+import { AmazonUnavailable } from '../../lib/errors';
 import type { AccountClientSource, SpApi } from './gateway';
 import { LISTINGS_FEED_CONTENT_TYPE, LISTINGS_FEED_TYPE, ProcessingReport } from './listings-feed';
 import type { RateLimiter } from './rate-limiter';

@@ -2,7 +2,7 @@ import type { SellingPartner } from 'amazon-sp-api';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AccountCredentials } from './client';
 import { callSpApi, SpApiRequest } from './call';
-import { AmazonAuthFailed, AmazonRejected, QuotaExceeded, SpApiError } from './errors';
+import { AmazonAuthFailed, AmazonRejected, QuotaExceeded, SpApiError } from '../../lib/errors';
 import type { RateLimiter } from './rate-limiter';
 
 export interface AccountClientSource {

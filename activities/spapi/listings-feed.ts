@@ -1,10 +1,13 @@
+import { MAX_FEED_MESSAGES } from '../../lib/amazon-facts';
+import type { ListingFacts } from '../../book/stock-sync';
+import type { ReportOutcome } from '../../book/stock-outcomes';
+
+export type { ListingFacts, ReportOutcome };
+
 /**
  * The JSON_LISTINGS_FEED document we send (listings-feed-schema-v2.json) and the processing report Amazon returns
  * (listings-feed-processing-report-schema-v2.json). Data in, data out: no I/O.
  */
-
-/** Amazon's limit on messages in one JSON_LISTINGS_FEED document. */
-export const MAX_FEED_MESSAGES = 25_000;
 
 export const LISTINGS_FEED_TYPE = 'JSON_LISTINGS_FEED';
 export const LISTINGS_FEED_CONTENT_TYPE = 'application/json; charset=UTF-8';
@@ -70,14 +73,6 @@ export interface ProcessingReport {
   };
 }
 
-export interface ReportOutcome {
-  /** messageId → Amazon's error messages for it (joined): those messages were not applied. */
-  rejected: Map<number, string>;
-  /** Errors not tied to a message (the whole document): nothing was applied. */
-  documentErrors: string[];
-  messagesAccepted: number | null;
-}
-
 /** Reads a processing report: which messages Amazon refused, and why. Warnings and infos do not reject a message. */
 export function readProcessingReport(report: ProcessingReport): ReportOutcome {
   const rejected = new Map<number, string>();
@@ -96,14 +91,6 @@ export function readProcessingReport(report: ProcessingReport): ReportOutcome {
 }
 
 /** What a Listings Items API `Item` tells the stock sync: product type, ASIN and fulfillment channel per SKU. */
-export interface ListingFacts {
-  sku: string;
-  productType: string | null;
-  asin: string | null;
-  channelCode: string | null;
-  quantity: number | null;
-}
-
 export function listingFacts(item: any, marketplaceId: string): ListingFacts {
   const summaries: any[] = Array.isArray(item?.summaries) ? item.summaries : [];
   const summary = summaries.find((s) => s?.marketplaceId === marketplaceId) ?? summaries[0];

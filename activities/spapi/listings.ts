@@ -1,4 +1,4 @@
-import { AmazonRejected } from './errors';
+import { AmazonRejected } from '../../lib/errors';
 import type { SpApi } from './gateway';
 import { fulfillmentPatch, listingFacts, ListingFacts } from './listings-feed';
 

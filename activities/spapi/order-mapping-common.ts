@@ -40,3 +40,12 @@ export class MoneyReader {
     }
   }
 }
+
+/** The marketplace an order was placed in, as the mapping needs it. */
+export interface MarketplaceInfo {
+  id: string;
+  code: string;
+  currency: string;
+  region: 'na' | 'eu' | 'fe';
+  countryCode: string;
+}

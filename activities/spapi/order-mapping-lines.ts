@@ -9,7 +9,8 @@ import {
   ZERO,
   type Amount,
 } from '../../lib/money';
-import type { MappedLine, MarketplaceInfo } from './order-mapping';
+import type { BookOrderLine as MappedLine } from '../../book/order-records';
+import type { MarketplaceInfo } from './order-mapping-common';
 import { MoneyReader, OrderMappingError } from './order-mapping-common';
 import type { ItemProceedsBreakdown, Order, OrderItem } from './orders-2026-types';
 

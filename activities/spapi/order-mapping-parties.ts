@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { MappedCustomer, MappedDeliveryAddress } from './order-mapping';
+import type { z } from 'zod';
+import type { BookCustomer, BookDeliveryAddress } from '../../book/order-records';
+
+type MappedCustomer = z.infer<typeof BookCustomer>;
+type MappedDeliveryAddress = z.infer<typeof BookDeliveryAddress>;
 import { OrderMappingError } from './order-mapping-common';
 import type { Order } from './orders-2026-types';
 

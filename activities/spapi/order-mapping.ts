@@ -1,9 +1,20 @@
 import { FULFILLMENT_STATUSES } from '../../lib/amazon-facts';
 import { parseAmount, sum } from '../../lib/money';
-import { MoneyReader, OrderMappingError } from './order-mapping-common';
+import { MarketplaceInfo, MoneyReader, OrderMappingError } from './order-mapping-common';
 import { itemLines, orderLevelLines, productLineKey, readItemMoney, taxIncluded } from './order-mapping-lines';
 import { mapCustomer, mapDeliveryAddress } from './order-mapping-parties';
 import type { FulfillmentStatus, Order } from './orders-2026-types';
+import type { z } from 'zod';
+import type {
+  AmazonPackage as AmazonPackageSchema,
+  BookCustomer,
+  BookDeliveryAddress,
+  BookDeliveryItem,
+  BookOrder,
+  BookOrderLine,
+  BuyerCancellationRequest as BuyerCancellationRequestSchema,
+  OrderHeader as OrderHeaderSchema,
+} from '../../book/order-records';
 
 /**
  * Amazon Orders 2026-01-01 `Order` → our sales order, its lines, customer and delivery. Pure: data in, data out; no I/O,
@@ -13,128 +24,19 @@ import type { FulfillmentStatus, Order } from './orders-2026-types';
 
 export { OrderMappingError } from './order-mapping-common';
 
-export interface MarketplaceInfo {
-  id: string;
-  code: string;
-  currency: string;
-  region: 'na' | 'eu' | 'fe';
-  countryCode: string;
-}
+export type { MarketplaceInfo };
 
-/** Slim, no PII: what the order workflow is signalled with. */
-export interface OrderHeader {
-  amazonOrderId: string;
-  marketplaceId: string;
-  channel: 'FBA' | 'FBM';
-  /** Amazon's fulfillment status. */
-  amazonStatus: FulfillmentStatus;
-  lastUpdatedTime: string;
-}
-
-/** Ours. 'pending' orders are not imported; the order workflow waits for the next update. */
-export type OrderState = 'pending' | 'confirmed' | 'shipped' | 'cancelled';
-
-export interface MappedLine {
-  /** Stable and unique within the order, so upserts are idempotent: item:<orderItemId>, shipping:<orderItemId>, … */
-  lineKey: string;
-  kind: 'product' | 'shipping' | 'gift_wrap' | 'discount' | 'note';
-  amazonOrderItemId: string | null;
-  sku: string | null;
-  name: string;
-  /** Units for a product, 1 for a charge or promotion, 0 for a note. */
-  quantity: number;
-  /** Tax-exclusive; up to 6 decimals when the subtotal does not divide evenly by the quantity. */
-  unitPrice: string;
-  /** Always "0.00": promotions are their own `discount` lines. */
-  discount: string;
-  tax: string;
-  /** Tax-exclusive, exact: what the line adds to the order's untaxed amount. */
-  subtotal: string;
-  note: string | null;
-}
-
-export interface MappedTotals {
-  untaxed: string;
-  tax: string;
-  /** untaxed + tax; equals Amazon's grandTotal to the cent (checked). */
-  total: string;
-}
-
-export interface MappedCustomer {
-  /** buyer:<anonymised e-mail, lowercased>, else order:<amazonOrderId>. */
-  matchKey: string;
-  name: string;
-  company: string | null;
-  email: string | null;
-  phone: string | null;
-}
-
-export interface MappedDeliveryAddress {
-  /** addr:<sha256 of the contact's key and the normalised address>. */
-  matchKey: string;
-  name: string;
-  company: string | null;
-  street: string | null;
-  street2: string | null;
-  street3: string | null;
-  city: string | null;
-  district: string | null;
-  stateOrRegion: string | null;
-  postalCode: string | null;
-  countryCode: string;
-  phone: string | null;
-}
-
-/** A product line an FBM delivery must ship. */
-export interface MappedDeliveryItem {
-  lineKey: string;
-  amazonOrderItemId: string;
-  sku: string | null;
-  quantity: number;
-  /** Units Amazon already counts as shipped (e.g. shipped before the connector saw the order). */
-  quantityFulfilled: number;
-}
-
-/** A buyer's request to cancel an item that nobody has acted on yet. */
-export interface BuyerCancellationRequest {
-  amazonOrderItemId: string;
-  sku: string | null;
-  reason: string | null;
-}
-
-/** A package Amazon reports shipped (FBM). */
-export interface AmazonPackage {
-  packageReferenceId: string;
-  status: string | null;
-  carrier: string | null;
-  shippingService: string | null;
-  trackingNumber: string | null;
-  shipTime: string | null;
-  items: { amazonOrderItemId: string; quantity: number }[];
-}
-
-export interface MappedOrder extends OrderHeader {
-  currency: string;
-  purchaseDate: string;
-  latestShipDate: string | null;
-  isBusiness: boolean;
-  isPrime: boolean;
-  /** Every item's gift message, distinct, one per line. */
-  giftMessage: string | null;
-  amazonGrandTotal: string | null;
-  /** Amazon's amounts contained their tax (VAT-inclusive prices); the lines are tax-exclusive either way. */
-  pricesIncludeTax: boolean;
-  /** MARKETPLACE_FACILITATOR when Amazon collects and remits the tax, else null. */
-  taxCollectionModel: string | null;
-  state: OrderState;
-  lines: MappedLine[];
-  totals: MappedTotals;
-  customer: MappedCustomer;
-  deliveryAddress: MappedDeliveryAddress | null;
-  deliveryItems: MappedDeliveryItem[];
-  buyerCancellationRequests: BuyerCancellationRequest[];
-  amazonPackages: AmazonPackage[];
-}
+/** The book's shapes (book/order-records.ts), which the mapping fills. */
+export type OrderHeader = z.infer<typeof OrderHeaderSchema> & { amazonStatus: BookOrder['amazonStatus'] };
+export type MappedOrder = BookOrder;
+export type MappedLine = BookOrderLine;
+export type MappedTotals = BookOrder['totals'];
+export type MappedCustomer = z.infer<typeof BookCustomer>;
+export type MappedDeliveryAddress = z.infer<typeof BookDeliveryAddress>;
+export type MappedDeliveryItem = z.infer<typeof BookDeliveryItem>;
+export type BuyerCancellationRequest = z.infer<typeof BuyerCancellationRequestSchema>;
+export type AmazonPackage = z.infer<typeof AmazonPackageSchema>;
+export type OrderState = BookOrder['state'];
 
 const STATUSES: readonly FulfillmentStatus[] = FULFILLMENT_STATUSES;
 

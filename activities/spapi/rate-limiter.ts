@@ -1,6 +1,10 @@
 import type { Db } from '../../db';
-import { QuotaExceeded } from './errors';
-import { USAGE_PLANS } from '../../lib/amazon-facts';
+import { deferToken, drainBucket, takeToken } from '../../book/rate-buckets';
+import { QuotaExceeded } from '../../lib/errors';
+import { LISTINGS_FEED_PLAN, USAGE_PLANS, type UsagePlan } from '../../lib/amazon-facts';
+
+/** Buckets that are not an operation: Amazon's own limit on JSON_LISTINGS_FEED submissions (activities/spapi/feeds.ts). */
+const EXTRA_PLANS: Record<string, UsagePlan> = { JSON_LISTINGS_FEED: LISTINGS_FEED_PLAN };
 
 export interface RateLimiterOptions {
   /** Multiplies Amazon's rates: 60 against a sandbox in `x60` mode. 1 against Amazon. */
@@ -19,7 +23,7 @@ export interface RateLimiterOptions {
 export const MAX_LIMITER_SLEEP_MS = 5_000;
 
 /**
- * One token bucket per (seller, operation) in PostgreSQL, shared by every worker process.
+ * One token bucket per (seller, operation) in PostgreSQL (book/rate-buckets.ts), shared by every worker process.
  * Each call reserves a token atomically; a negative balance is a queue position, so the caller sleeps exactly
  * until its token exists. Amazon's buckets start full; so do ours, one token short to absorb clock skew.
  */
@@ -36,43 +40,21 @@ export class RateLimiter {
   }
 
   async acquire(sellerId: string, operation: string): Promise<void> {
-    const plan = USAGE_PLANS[operation];
+    const plan = USAGE_PLANS[operation] ?? EXTRA_PLANS[operation];
     if (!plan || this.speedup <= 0) return;
     const rate = plan.rate * this.speedup;
     const burst = Math.max(1, plan.burst - 1);
     const key = `${sellerId}:${operation}`;
-    const { rows } = await this.db.raw(
-      `INSERT INTO rate_buckets (bucket_key, tokens, refilled_at) VALUES (?, ? - 1, clock_timestamp())
-       ON CONFLICT (bucket_key) DO UPDATE SET
-         tokens = LEAST(?, rate_buckets.tokens + ? * EXTRACT(EPOCH FROM clock_timestamp() - rate_buckets.refilled_at)) - 1,
-         refilled_at = clock_timestamp()
-       RETURNING tokens`,
-      [key, burst, burst, rate],
-    );
-    const tokens = Number(rows[0].tokens);
+    const tokens = await takeToken(this.db, { key, rate, burst });
     if (tokens >= 0) return;
     const waitMs = Math.ceil((-tokens / rate) * 1000);
-    if (waitMs > this.maxWaitMs) throw new QuotaExceeded(operation, await this.defer(key, rate, waitMs), 'limiter');
+    if (waitMs > this.maxWaitMs)
+      throw new QuotaExceeded(operation, await deferToken(this.db, { key, rate, waitMs }), 'limiter');
     await new Promise((resolve) => setTimeout(resolve, waitMs));
-  }
-
-  /** Gives the reservation back and hands out the next token time after the last one deferred (or after `waitMs`). */
-  private async defer(key: string, rate: number, waitMs: number): Promise<number> {
-    const { rows } = await this.db.raw(
-      `UPDATE rate_buckets SET tokens = tokens + 1,
-         deferred_until = GREATEST(deferred_until + make_interval(secs => ?), clock_timestamp() + make_interval(secs => ?))
-       WHERE bucket_key = ?
-       RETURNING EXTRACT(EPOCH FROM deferred_until - clock_timestamp()) * 1000 AS delay_ms`,
-      [1 / rate, waitMs / 1000, key],
-    );
-    return Math.max(waitMs, Math.ceil(Number(rows[0]?.delay_ms ?? waitMs)));
   }
 
   /** After a 429 Amazon's bucket is empty whatever ours says: empty ours so every worker slows down. */
   async drain(sellerId: string, operation: string): Promise<void> {
-    await this.db.raw(
-      'UPDATE rate_buckets SET tokens = LEAST(tokens, 0), refilled_at = clock_timestamp() WHERE bucket_key = ?',
-      [`${sellerId}:${operation}`],
-    );
+    await drainBucket(this.db, { key: `${sellerId}:${operation}` });
   }
 }

@@ -1,7 +1,7 @@
 /** Connector-side set-up shared by the benchmarks and the fault suite: accounts, order syncs, the book's counts, tables. */
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../db';
-import { saveAccount } from '../../db/repositories/accounts';
+import { saveAccount } from '../../book/accounts';
 import { createDataConverter } from '../../lib/payload-codec';
 import { keyringFromEnv } from '../../lib/secrets';
 import type { SandboxAdmin } from '../../sandbox/admin-client';
@@ -48,12 +48,11 @@ export async function createAccounts(
       piiAccess: true,
       ...credentials,
     });
-    await saveAccount(
-      db,
-      keyringFromEnv(),
-      { id: a.id, sellerId: a.sellerId, region: a.region, endpoint: sandboxUrl, ...credentials },
-      a.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
-    );
+    await saveAccount(db, {
+      keyring: keyringFromEnv(),
+      account: { id: a.id, sellerId: a.sellerId, region: a.region, endpoint: sandboxUrl, ...credentials },
+      marketplaces: a.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
+    });
   }
 }
 

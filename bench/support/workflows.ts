@@ -3,7 +3,7 @@
  * statement (markShipByStatus on an order that does not exist), on the same worker, server and codec as the orders.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { createOrderActivities } from '../../activities/orders';
+import type { createOrderActivities } from '../../activities/order';
 
 export * from '../../workflows';
 

@@ -18,7 +18,8 @@ import {
   validateAppCredentials,
   validateEndpoint,
   validateNewAccount,
-} from '../../db/repositories/accounts';
+  accountOfSeller,
+} from '../../book/accounts';
 import {
   AccountMarketplace,
   AccountMarketplaceChange,
@@ -27,7 +28,7 @@ import {
   getMarketplace,
   listMarketplaces,
   resolveRegionMarketplaces,
-} from '../../db/repositories/marketplaces';
+} from '../../book/marketplaces';
 import { exchangeAuthorizationCode } from '../../activities/spapi/client';
 
 /** `connector accounts ...`: connect seller accounts (typed-in credentials or "link with Amazon") and manage them. */
@@ -114,7 +115,7 @@ export function register(program: Command): void {
       withContext(async (ctx) => {
         const db = ctx.getDb();
         const views = await Promise.all(
-          (await listAccounts(db)).map(async (a) => view(a, await accountMarketplaces(db, a.id))),
+          (await listAccounts(db, {})).map(async (a) => view(a, await accountMarketplaces(db, { accountId: a.id }))),
         );
         print(cmd, views, () =>
           table(
@@ -138,7 +139,7 @@ export function register(program: Command): void {
     .action((name: string, _opts, cmd: Command) =>
       withContext(async (ctx) => {
         const db = ctx.getDb();
-        const v = view(await getAccount(db, name), await accountMarketplaces(db, name));
+        const v = view(await getAccount(db, { accountId: name }), await accountMarketplaces(db, { accountId: name }));
         print(cmd, v, () => describeAccount(v));
       }),
     );
@@ -152,7 +153,7 @@ export function register(program: Command): void {
       .description(enabled ? 'sync the account again' : 'stop syncing the account (kept, with its orders)')
       .action((name: string, _opts, cmd: Command) =>
         withContext(async (ctx) => {
-          const a = await setAccountEnabled(ctx.getDb(), name, enabled);
+          const a = await setAccountEnabled(ctx.getDb(), { accountId: name, enabled });
           print(cmd, { name: a.id, enabled: a.enabled }, `account ${a.id} ${enabled ? 'enabled' : 'disabled'}`);
         }),
       );
@@ -164,9 +165,9 @@ export function register(program: Command): void {
     .option('--force', 'remove even with open order workflows, or when Temporal cannot be asked')
     .action((name: string, opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const account = await getAccount(ctx.getDb(), name);
+        const account = await getAccount(ctx.getDb(), { accountId: name });
         if (!opts.force) await assertNoOpenOrders(ctx, account.id);
-        const { orders } = await removeAccount(ctx.getDb(), account.id);
+        const { orders } = await removeAccount(ctx.getDb(), { accountId: account.id });
         print(
           cmd,
           { name: account.id, removed: true, orders },
@@ -196,15 +197,15 @@ async function connect(ctx: CliContext, input: NewAccount, opts: ConnectOptions)
   const db = ctx.getDb();
   const chosen =
     opts.marketplaces !== undefined
-      ? await resolveRegionMarketplaces(db, opts.marketplaces.split(','), a.region)
+      ? await resolveRegionMarketplaces(db, { list: opts.marketplaces.split(','), region: a.region })
       : undefined;
   if (chosen?.length === 0)
     throw new UserError('--marketplaces is empty: list codes like US,CA, or omit it to take what Amazon reports');
-  await assertAccountIsNew(db, a, opts.relink); // early and friendly; saveAccount checks again in its transaction
+  await assertAccountIsNew(db, { account: a, relink: opts.relink }); // early and friendly; saveAccount checks again in its transaction
 
   const participations = opts.verify ? await checkWithAmazon({ ...a, accountId: a.id }, opts.blame) : [];
   const { inRegion, unknown, otherRegion } = classifyParticipations(
-    await listMarketplaces(db),
+    await listMarketplaces(db, {}),
     a.region,
     participations,
   );
@@ -220,8 +221,13 @@ async function connect(ctx: CliContext, input: NewAccount, opts: ConnectOptions)
       warnings.push(`Amazon does not list ${m.code} among the account's marketplaces; it is enabled as you asked`);
     changes.push({ marketplaceId: m.id, participating: !opts.verify, enabled: true });
   }
-  const { account, created } = await saveAccount(db, keyring, a, changes, { relink: opts.relink });
-  const marketplaces = (await accountMarketplaces(db, account.id)).map(marketplaceView);
+  const { account, created } = await saveAccount(db, {
+    keyring,
+    account: a,
+    marketplaces: changes,
+    relink: opts.relink,
+  });
+  const marketplaces = (await accountMarketplaces(db, { accountId: account.id })).map(marketplaceView);
   if (!marketplaces.some((m) => m.enabled))
     warnings.push(
       `no marketplace is enabled: run \`connector accounts marketplaces refresh ${account.id}\` or \`accounts marketplaces enable ${account.id} CODE\``,
@@ -259,23 +265,22 @@ async function link(ctx: CliContext, cmd: Command, opts: LinkOptions): Promise<v
   const name = validateAccountName(opts.name);
   if (!opts.homeMarketplace)
     throw new UserError('--home-marketplace is required: the marketplace the seller signs in to, like US or DE');
-  const home = await getMarketplace(ctx.getDb(), opts.homeMarketplace, '--home-marketplace');
+  const home = await getMarketplace(ctx.getDb(), { idOrCode: opts.homeMarketplace, field: '--home-marketplace' });
   const app = { ...validateAppCredentials(opts), endpoint: validateEndpoint(opts.endpoint) };
 
   const authorization = await obtainAuthorization({ ...opts, keyring, name, home, endpoint: app.endpoint });
 
   // Before the exchange: the code stays unused if the seller is already connected under another name.
-  const other = await ctx
-    .getDb()('seller_accounts')
-    .where({ seller_id: authorization.sellingPartnerId })
-    .whereNot({ id: name })
-    .first('id');
+  const other = await accountOfSeller(ctx.getDb(), { sellerId: authorization.sellingPartnerId, exceptAccountId: name });
   if (other) {
     throw new UserError(
-      `seller ${authorization.sellingPartnerId} is already connected as account "${other.id}": link with --name ${other.id} to re-authorize it; nothing was saved`,
+      `seller ${authorization.sellingPartnerId} is already connected as account "${other}": link with --name ${other} to re-authorize it; nothing was saved`,
     );
   }
-  await assertAccountIsNew(ctx.getDb(), { id: name, sellerId: authorization.sellingPartnerId }, true);
+  await assertAccountIsNew(ctx.getDb(), {
+    account: { id: name, sellerId: authorization.sellingPartnerId },
+    relink: true,
+  });
   let refreshToken: string;
   try {
     refreshToken = await exchangeAuthorizationCode(

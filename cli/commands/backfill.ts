@@ -1,3 +1,4 @@
+import { requireAccount } from '../../book/accounts';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { UserError } from '../../lib/errors';
@@ -26,9 +27,7 @@ export function register(program: Command): void {
         const from = isoDate(opts.from, '--from');
         const to = isoDate(opts.to, '--to');
         if (from >= to) throw new UserError('--from must be before --to');
-        if (!(await ctx.getDb()('seller_accounts').where({ id: opts.account }).first('id'))) {
-          throw new UserError(`--account ${opts.account}: no such account (see \`connector accounts list\`)`);
-        }
+        await requireAccount(ctx.getDb(), { accountId: opts.account });
         const client = await ctx.getTemporal();
         const handle = await client.workflow.start('backfill', {
           taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,

@@ -1,16 +1,11 @@
 import fs from 'fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { requestStockSync, accountsSelling } from '../../activities/stock-requests';
-import {
-  findProduct,
-  importProducts,
-  listProducts,
-  readProductsCsv,
-  relinkOffers,
-  validateProduct,
-} from '../../db/repositories/products';
-import { fbaDrift, listOffers, locationId, setQuantities, stockView } from '../../db/repositories/stock';
+import { findProduct, importProducts, listProducts, readProductsCsv, validateProduct } from '../../book/products';
+import { accountsSelling, listOffers, setSafetyStock } from '../../book/offers';
+import { fbaDrift, setStock, stockView } from '../../book/stock';
+import { requireAccount } from '../../book/accounts';
+import { requestStockSync } from '../../lib/workflow-client';
 import { UserError } from '../../lib/errors';
 import { CliContext, withContext } from '../context';
 import { print, table, wantsJson } from '../output';
@@ -25,14 +20,11 @@ function parseQuantity(text: string, what: string): number {
 }
 
 async function accountExists(ctx: CliContext, accountId: string): Promise<void> {
-  if (!(await ctx.getDb()('seller_accounts').where({ id: accountId }).first('id'))) {
-    throw new UserError(`--account ${accountId}: no such account (see \`connector accounts list\`)`);
-  }
+  await requireAccount(ctx.getDb(), { accountId });
 }
 
 /** After a stock change: a debounced stockSync of each account selling the product. Temporal down is not an error. */
-async function requestSyncs(ctx: CliContext, productIds: number[] | 'all'): Promise<string[]> {
-  const accounts = await accountsSelling(ctx.getDb(), productIds);
+async function requestSyncs(ctx: CliContext, accounts: string[]): Promise<string[]> {
   if (accounts.length === 0) return [];
   try {
     const client = await ctx.getTemporal();
@@ -73,13 +65,14 @@ export function register(program: Command): void {
               )
             : undefined;
         bar?.start(rows.length, 0);
-        const result = await importProducts(ctx.getDb(), rows, {
+        const result = await importProducts(ctx.getDb(), {
+          products: rows,
           location: opts.location,
-          onBatch: (done) => bar?.update(done),
+          onBatch: (done: number) => bar?.update(done),
         });
         bar?.stop();
         // A file may hold 100k SKUs: ask every account with FBM offers rather than list the products.
-        if (result.stockMoves > 0) await requestSyncs(ctx, 'all');
+        if (result.stockMoves > 0) await requestSyncs(ctx, await accountsSelling(ctx.getDb(), { productIds: 'all' }));
         print(cmd, { file, imported: rows.length, ...result, rejected: errors.length, errors }, () =>
           [
             `${file}: ${rows.length} products imported (${result.created} new, ${result.updated} updated, ${result.stockMoves} stock adjustments), ${errors.length} rows refused`,
@@ -107,8 +100,11 @@ export function register(program: Command): void {
           onHand: opts.onHand,
         });
         if (typeof checked === 'string') throw new UserError(checked.replace('on-hand', '--on-hand'));
-        const result = await importProducts(ctx.getDb(), [checked]);
-        if (checked.onHand !== undefined) await requestSyncs(ctx, [(await findProduct(ctx.getDb(), sku)).id]);
+        const result = await importProducts(ctx.getDb(), { products: [checked] });
+        if (checked.onHand !== undefined) {
+          const productIds = [(await findProduct(ctx.getDb(), { sku })).id];
+          await requestSyncs(ctx, await accountsSelling(ctx.getDb(), { productIds }));
+        }
         print(cmd, { sku, created: result.created === 1 }, `product ${sku} ${result.created ? 'added' : 'updated'}`);
       }),
     );
@@ -132,16 +128,9 @@ export function register(program: Command): void {
     .description('a product with its stock and offers')
     .action((sku: string, _opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const { id } = await findProduct(ctx.getDb(), sku);
-        const product = await ctx.getDb()('products').where({ id }).first('sku', 'name', 'description', 'list_price');
-        const { sku: _sku, name: _name, ...stock } = await stockView(ctx.getDb(), sku);
-        const view = {
-          sku: product.sku as string,
-          name: product.name as string,
-          description: product.description as string | null,
-          price: product.list_price === null ? null : String(product.list_price),
-          ...stock,
-        };
+        const { id: _id, ...product } = await findProduct(ctx.getDb(), { sku });
+        const { sku: _sku, name: _name, ...stock } = await stockView(ctx.getDb(), { sku });
+        const view = { ...product, ...stock };
         print(cmd, view, () => JSON.stringify(view, null, 2));
       }),
     );
@@ -156,22 +145,9 @@ export function register(program: Command): void {
     .action((sku: string, quantity: string, opts, cmd: Command) =>
       withContext(async (ctx) => {
         const qty = parseQuantity(quantity, 'quantity');
-        const db = ctx.getDb();
-        const product = await findProduct(db, sku);
-        const location = await locationId(db, opts.location);
-        const before =
-          (await db('stock_quants').where({ location_id: location, product_id: product.id }).first('quantity'))
-            ?.quantity ?? 0;
-        await db.transaction(async (trx) => {
-          await setQuantities(trx, {
-            locationId: location,
-            items: [{ productId: product.id, quantity: qty }],
-            referencePrefix: `stock-set:${Date.now()}:${process.pid}:`,
-            origin: 'stock set',
-          });
-          await relinkOffers(trx, [sku]);
-        });
-        const accounts = opts.sync ? await requestSyncs(ctx, [product.id]) : [];
+        const set = await setStock(ctx.getDb(), { items: [{ sku, quantity: qty, location: opts.location }] });
+        const before = set.items[0].before;
+        const accounts = opts.sync ? await requestSyncs(ctx, set.accounts) : [];
         print(
           cmd,
           { sku, location: opts.location, before, onHand: qty, syncRequested: accounts },
@@ -186,7 +162,7 @@ export function register(program: Command): void {
     .description('on hand, reserved by open FBM deliveries, FBA quantity per marketplace, and what each offer gets')
     .action((sku: string, _opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const view = await stockView(ctx.getDb(), sku);
+        const view = await stockView(ctx.getDb(), { sku });
         print(cmd, view, () =>
           [
             `${view.sku}  ${view.name}`,
@@ -206,7 +182,7 @@ export function register(program: Command): void {
     .action((opts, cmd: Command) =>
       withContext(async (ctx) => {
         await accountExists(ctx, opts.account);
-        const rows = await fbaDrift(ctx.getDb(), opts.account);
+        const rows = await fbaDrift(ctx.getDb(), { accountId: opts.account });
         print(cmd, rows, () => (rows.length ? table(rows as any) : `no drift on ${opts.account} at the last FBA sync`));
       }),
     );
@@ -244,22 +220,13 @@ export function register(program: Command): void {
       withContext(async (ctx) => {
         const qty = parseQuantity(quantity, 'quantity');
         await accountExists(ctx, opts.account);
-        const q = ctx.getDb()('offers').where({ account_id: opts.account, seller_sku: sellerSku });
-        if (opts.marketplace)
-          q.whereIn(
-            'marketplace_id',
-            ctx.getDb()('marketplaces').where('code', opts.marketplace.toUpperCase()).select('id'),
-          );
-        const updated = await q.update({ safety_stock: qty, updated_at: ctx.getDb().fn.now() });
-        if (!updated)
-          throw new UserError(
-            `no offer ${sellerSku} on ${opts.account}${opts.marketplace ? ` in ${opts.marketplace}` : ''}: see \`connector offers list --account ${opts.account}\``,
-          );
-        const productIds = await ctx
-          .getDb()('offers')
-          .where({ account_id: opts.account, seller_sku: sellerSku })
-          .pluck('product_id');
-        await requestSyncs(ctx, productIds);
+        const { offers: updated } = await setSafetyStock(ctx.getDb(), {
+          accountId: opts.account,
+          sellerSku,
+          marketplace: opts.marketplace,
+          safetyStock: qty,
+        });
+        await requestSyncs(ctx, [opts.account]);
         print(
           cmd,
           { sellerSku, account: opts.account, safetyStock: qty, offers: updated },

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { editPackage } from '../../db/repositories/deliveries';
+import { editPackage } from '../../book/shipments';
 import { retry } from '../../workflows/order';
 import { withContext } from '../context';
 import { print } from '../output';
@@ -19,7 +19,9 @@ export function register(program: Command): void {
     .option('--retry', 'send `retry` to the order workflow after the edit')
     .action(async (amazonOrderId: string, opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const result = await editPackage(ctx.getDb(), amazonOrderId, Number(opts.package), {
+        const result = await editPackage(ctx.getDb(), {
+          amazonOrderId,
+          packageReferenceId: Number(opts.package),
           carrier: opts.carrier,
           carrierName: opts.carrierName,
           trackingNumber: opts.tracking,

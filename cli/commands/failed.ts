@@ -1,36 +1,12 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import type { Db } from '../../db';
+import { ordersNeedingAttention } from '../../book/order-lifecycle';
 import { UserError } from '../../lib/errors';
 import { FailedRun, listFailedRuns, ReplayResult, replayRun } from '../failed-runs';
 import { withContext } from '../context';
 import { print, wantsJson } from '../output';
 
 /** Triage: what failed (Temporal runs and orders waiting in needs_attention) and how to start it again. */
-
-interface AttentionOrder {
-  amazonOrderId: string;
-  account: string;
-  source: string;
-  reason: string | null;
-  since: string;
-  workflowId: string;
-}
-
-async function ordersNeedingAttention(db: Db, account?: string): Promise<AttentionOrder[]> {
-  const q = db('sale_orders').where({ state: 'needs_attention' }).orderBy('updated_at', 'desc').orderBy('id', 'desc');
-  if (account) q.where({ account_id: account });
-  return (
-    await q.select('amazon_order_id', 'account_id', 'attention_source', 'attention_reason', 'updated_at', 'workflow_id')
-  ).map((o) => ({
-    amazonOrderId: o.amazon_order_id,
-    account: o.account_id,
-    source: o.attention_source ?? 'unknown',
-    reason: o.attention_reason,
-    since: new Date(o.updated_at).toISOString(),
-    workflowId: o.workflow_id ?? `order:${o.account_id}:${o.amazon_order_id}`,
-  }));
-}
 
 /** Groups rows (newest first already) by a key: count and the newest example of each, biggest group first. */
 function groupBy<T>(rows: T[], key: (row: T) => string): Array<{ key: string; count: number; newest: T }> {
@@ -77,7 +53,7 @@ function humanReport(report: {
   }
   lines.push(`Orders in needs_attention: ${report.needsAttention.total}`);
   for (const g of report.needsAttention.groups) {
-    const n = g.newest as AttentionOrder;
+    const n = g.newest as Awaited<ReturnType<typeof ordersNeedingAttention>>[number];
     lines.push(`  ${g.source}  ×${g.count}`);
     lines.push(`    newest: ${n.amazonOrderId} (${n.account}) since ${n.since}: ${oneLine(n.reason)}`);
   }
@@ -125,7 +101,7 @@ export function register(program: Command): void {
           query: opts.query,
           limit: Number(opts.limit),
         });
-        const orders = await ordersNeedingAttention(ctx.getDb(), opts.account);
+        const orders = await ordersNeedingAttention(ctx.getDb(), { account: opts.account });
         const report = {
           workflows: describeFailedRuns(
             runs,

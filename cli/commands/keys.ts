@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withContext } from '../context';
 import { print } from '../output';
 import { keyringFromEnv } from '../../lib/secrets';
-import { rotateSecrets } from '../../db/repositories/accounts';
+import { rotateSecrets } from '../../book/accounts';
 
 /** `connector keys rotate`: move every stored secret to the key in CONNECTOR_SECRET_KEY. */
 export function register(program: Command): void {
@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .action((_opts, cmd: Command) =>
       withContext(async (ctx) => {
         const keyring = keyringFromEnv(process.env);
-        const report = await rotateSecrets(ctx.getDb(), keyring);
+        const report = await rotateSecrets(ctx.getDb(), { keyring });
         print(
           cmd,
           report,

@@ -4,7 +4,7 @@ import { print, table } from '../output';
 import { checkWithAmazon } from '../oauth-callback';
 import { keyringFromEnv } from '../../lib/secrets';
 import type { Region } from '../../activities/spapi/client';
-import { getAccount, loadAccountCredentials } from '../../db/repositories/accounts';
+import { getAccount, loadAccountCredentials } from '../../book/accounts';
 import {
   AccountMarketplace,
   addMarketplace,
@@ -13,7 +13,7 @@ import {
   Participation,
   recordParticipations,
   setAccountMarketplaceEnabled,
-} from '../../db/repositories/marketplaces';
+} from '../../book/marketplaces';
 
 /** `connector marketplaces ...`: the catalog every account's marketplaces come from; grows without a release. */
 export function register(program: Command): void {
@@ -77,8 +77,10 @@ export function registerAccountMarketplaces(accounts: Command): void {
     .action((name: string, _opts, cmd: Command) =>
       withContext(async (ctx) => {
         const db = ctx.getDb();
-        const account = await getAccount(db, name);
-        const creds = await loadAccountCredentials(db, keyringFromEnv(process.env), account.id, {
+        const account = await getAccount(db, { accountId: name });
+        const creds = await loadAccountCredentials(db, {
+          keyring: keyringFromEnv(process.env),
+          accountId: account.id,
           includeDisabled: true,
         });
         const participations = await checkWithAmazon(creds, {
@@ -86,7 +88,7 @@ export function registerAccountMarketplaces(accounts: Command): void {
           grantFix: `re-authorize with \`connector accounts link --name ${account.id}\``,
           unreachableFix: "check the account's endpoint and the network, then refresh again",
         });
-        const result = await recordParticipations(db, account.id, participations);
+        const result = await recordParticipations(db, { accountId: account.id, participations });
         const out = {
           name: account.id,
           marketplaces: result.recorded.map(marketplaceView),
@@ -106,7 +108,7 @@ export function registerAccountMarketplaces(accounts: Command): void {
       .description(enabled ? 'sync this marketplace of the account' : 'stop syncing this marketplace of the account')
       .action((name: string, code: string, _opts, cmd: Command) =>
         withContext(async (ctx) => {
-          const m = await setAccountMarketplaceEnabled(ctx.getDb(), name, code, enabled);
+          const m = await setAccountMarketplaceEnabled(ctx.getDb(), { accountId: name, idOrCode: code, enabled });
           const note =
             enabled && !m.participating ? ' (Amazon did not list it as participating at the last refresh)' : '';
           print(

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { UserError } from '../../lib/errors';
 import { retry, shipmentDone, stateQuery } from '../../workflows/order';
-import { listOrders, loadOrderView } from '../../db/repositories/orders';
-import { checkShipment } from '../shipments';
+import { listOrders, orderView } from '../../book/orders';
+import { checkShipmentRequest } from '../../book/shipments';
 import { CliContext, withContext } from '../context';
 import { resyncOrder } from '../resync';
 import { print, table } from '../output';
 
 async function findOrder(ctx: CliContext, amazonOrderId: string) {
-  const view = await loadOrderView(ctx.getDb(), amazonOrderId);
+  const view = await orderView(ctx.getDb(), { amazonOrderId });
   if (!view)
     throw new UserError(
       `no order ${amazonOrderId} in the book: check the id, or run \`connector sync orders --account <A>\``,
@@ -90,8 +90,10 @@ export function register(program: Command): void {
           ...(opts.method ? { shippingMethod: opts.method } : {}),
           ...(opts.items ? { items: parseItems(opts.items) } : {}),
         };
-        // Shared with the warehouse API (cli/servers/api.ts): same checks, same reasons.
-        const checked = await checkShipment(ctx.getDb(), amazonOrderId, payload, {
+        // Shared with the warehouse API: same checks, same reasons.
+        const checked = await checkShipmentRequest(ctx.getDb(), {
+          amazonOrderId,
+          payload,
           allowNothingOpen: opts.retry,
           wording: 'cli',
         });

@@ -12,7 +12,7 @@ export function register(program: Command): void {
   program
     .command('sandbox')
     .description(
-      'run the SP-API sandbox: a local Amazon Selling Partner API (LWA, Orders, Feeds, Listings, FBA, Sellers) with demo sellers',
+      'run the SP-API sandbox: a local Amazon Selling Partner API (LWA, Orders, Feeds, Listings, FBA, Sellers, Notifications) with demo sellers',
     )
     .option('--port <port>', 'port to listen on (default SANDBOX_PORT, 8700)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')

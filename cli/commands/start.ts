@@ -3,7 +3,8 @@ import fs from 'fs';
 import path from 'path';
 import type { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createDb, migrateLatest } from '../../db';
+import { createDb, migrateLatest, ping } from '../../db';
+import { listAccounts } from '../../book/accounts';
 import { Config, ConfigError, loadConfig } from '../../lib/config';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { UserError } from '../../lib/errors';
@@ -17,7 +18,7 @@ import { startCodecServer } from '../../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
 import { applySchedules } from '../../workers/schedules';
 import type { OrderSyncResult } from '../../workflows/order-sync';
-import { listOrders } from '../../db/repositories/orders';
+import { listOrders } from '../../book/orders';
 import { createDemoAccounts, isDemoBook } from '../demo';
 
 export function register(program: Command): void {
@@ -95,7 +96,7 @@ async function startEverything(
   const db = createDb(databaseUrl, { max: 20 });
   stops.push(() => db.destroy());
   try {
-    await db.raw('select 1');
+    await ping(db);
   } catch (err) {
     throw new UserError(
       `cannot reach PostgreSQL at DATABASE_URL: ${(err as Error).message}. Check host, port and credentials.`,
@@ -173,7 +174,7 @@ async function startEverything(
   await applySchedules(connector.client, db, config);
 
   // A first sync of every account right away, rather than waiting for the first tick.
-  const ids = (await db('seller_accounts').where({ enabled: true }).select('id')).map((a) => a.id as string);
+  const ids = (await listAccounts(db, {})).filter((a) => a.enabled).map((a) => a.id);
   const results = await Promise.all(
     ids.map(
       (accountId) =>

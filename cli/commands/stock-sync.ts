@@ -1,3 +1,4 @@
+import { requireAccount } from '../../book/accounts';
 import type { Command } from 'commander';
 import { UserError } from '../../lib/errors';
 import { fbaStockSyncWorkflowId, stockSyncWorkflowId } from '../../workflows/ids';
@@ -9,10 +10,7 @@ import { print } from '../output';
 /** `connector sync stock|fba-stock`: a stock sync now, outside its schedule (added to the `sync` command). */
 
 async function checkAccount(ctx: CliContext, accountId: string): Promise<void> {
-  const account = await ctx.getDb()('seller_accounts').where({ id: accountId }).first('id', 'enabled');
-  if (!account) throw new UserError(`--account ${accountId}: no such account (see \`connector accounts list\`)`);
-  if (!account.enabled)
-    throw new UserError(`account ${accountId} is disabled: enable it with \`connector accounts enable ${accountId}\``);
+  await requireAccount(ctx.getDb(), { accountId, enabled: true });
 }
 
 export function describeStockSync(r: StockSyncResult): string {

@@ -1,3 +1,4 @@
+import { requireAccount } from '../../book/accounts';
 import type { Command } from 'commander';
 import { UserError } from '../../lib/errors';
 import { applySchedules } from '../../workers/schedules';
@@ -17,9 +18,7 @@ export function register(program: Command): void {
     .option('--wait', 'return when every dispatched order has been processed, with counts')
     .action(async (opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const account = await ctx.getDb()('seller_accounts').where({ id: opts.account }).first('id');
-        if (!account)
-          throw new UserError(`--account ${opts.account}: no such account (see \`connector accounts list\`)`);
+        await requireAccount(ctx.getDb(), { accountId: opts.account });
         if (opts.since && Number.isNaN(Date.parse(opts.since)))
           throw new UserError('--since must be an ISO date-time, e.g. 2026-11-01T00:00:00Z');
         const client = await ctx.getTemporal();

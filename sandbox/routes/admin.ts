@@ -3,7 +3,9 @@ import { validateFaults } from '../faults';
 import { generateOrders, GeneratorError } from '../generator';
 import { HttpError, iso, ok, parseIsoTime, Reply } from '../http';
 import { amazonChannelOf, MARKETPLACES } from '../marketplaces';
+import { publishOrderChange } from '../order-change-notification';
 import { changeStatus, StatusChange } from '../order-lifecycle';
+import { statusOf } from '../order-view';
 import { parseRateLimitMode } from '../rate-limits';
 import type { FbaInventoryItem, Listing, Seller } from '../state';
 import { statusOf as feedStatus } from './feeds';
@@ -103,7 +105,10 @@ async function addOrders(ctx: Ctx): Promise<Reply> {
   } else {
     throw fail(400, 'give orders: [...] or generate: {...}');
   }
-  for (const order of orders) state.putOrder(seller.sellerId, order);
+  for (const order of orders) {
+    state.putOrder(seller.sellerId, order);
+    publishOrderChange(ctx.sb, { sellerId: seller.sellerId, order });
+  }
   ctx.sb.changed();
   return ok({ orderIds: orders.map((o) => o.orderId) }, 201);
 }
@@ -121,6 +126,7 @@ async function setOrderStatus(ctx: Ctx): Promise<Reply> {
   text(body.status, 'status');
   if (body.at !== undefined && parseIsoTime(body.at) === undefined)
     throw fail(400, `at ${body.at} is not an ISO 8601 date-time`);
+  const before = statusOf(stored.order);
   let shipped: Map<string, number>;
   try {
     shipped = changeStatus(stored.order, body as StatusChange, ctx.sb.now());
@@ -139,6 +145,7 @@ async function setOrderStatus(ctx: Ctx): Promise<Reply> {
       item.lastUpdatedTime = iso(ctx.sb.now());
     }
   }
+  if (statusOf(stored.order) !== before) publishOrderChange(ctx.sb, stored);
   ctx.sb.changed();
   return ok(stored.order);
 }
@@ -292,12 +299,17 @@ async function putConfig(ctx: Ctx): Promise<Reply> {
 }
 
 function stats(ctx: Ctx): Reply {
-  return ok({ operations: Object.fromEntries(ctx.sb.stats), feeds: ctx.sb.feedStats });
+  return ok({
+    operations: Object.fromEntries(ctx.sb.stats),
+    feeds: ctx.sb.feedStats,
+    notifications: ctx.sb.notifications.statsByType(),
+  });
 }
 
 function clearStats(ctx: Ctx): Reply {
   ctx.sb.stats.clear();
   Object.assign(ctx.sb.feedStats, { created: 0, processed: 0, messages: 0 });
+  ctx.sb.notifications.clearStats();
   return { status: 204 };
 }
 

@@ -147,21 +147,25 @@ const denied = (details: string): Reply => ({
   body: { errors: [{ message: 'Access to requested resource is denied.', code: 'Unauthorized', details }] },
 });
 
-/** The seller of an access token, or Amazon's exact 403 (the client refreshes only on the "expired" one). */
-export function authenticate(sb: Sandbox, header: string | string[] | undefined): { sellerId: string } | Reply {
+/**
+ * The seller and application of an access token, or Amazon's exact 403 (the client refreshes only on the "expired"
+ * one). A grantless operation takes only a client_credentials token of its scope; a seller operation refuses those.
+ */
+export function authenticate(
+  sb: Sandbox,
+  header: string | string[] | undefined,
+  grantlessScope?: string,
+): { sellerId: string; clientId: string } | Reply {
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return denied('Access token is missing in the request header.');
   const token = sb.state.accessTokens.get(value);
-  if (!token || !token.sellerId || !sb.state.sellers.has(token.sellerId)) {
+  if (!token || (token.sellerId && !sb.state.sellers.has(token.sellerId))) {
     return denied('The access token you provided is revoked, malformed or invalid.');
   }
   if (token.expiresAt <= sb.now()) return denied('The access token you provided has expired.');
-  return { sellerId: token.sellerId };
-}
-
-/** 403 for a path sellerId that is not the token's seller. */
-export function forbidden(): Reply {
-  return denied('');
+  const grantless = token.sellerId === null;
+  if (grantless !== Boolean(grantlessScope) || (grantlessScope && token.scope !== grantlessScope)) return denied('');
+  return { sellerId: token.sellerId ?? '', clientId: token.clientId };
 }
 
 export const lwaRoutes: Route[] = [

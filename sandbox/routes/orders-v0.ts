@@ -1,6 +1,8 @@
 import type { Ctx, Route } from '../context';
 import { HttpError, Reply } from '../http';
+import { publishOrderChange } from '../order-change-notification';
 import { confirmShipment } from '../order-lifecycle';
+import { statusOf } from '../order-view';
 
 /** Orders API v0: confirmShipment, the one v0 operation the connector uses (Amazon retires the v0 reads in 2027). */
 
@@ -11,7 +13,9 @@ async function confirm(ctx: Ctx): Promise<Reply> {
   if (!stored || stored.sellerId !== ctx.sellerId) {
     throw new HttpError(404, [{ code: 'NotFound', message: `Order ${orderId} was not found.` }]);
   }
+  const before = statusOf(stored.order);
   confirmShipment(stored.order, body, ctx.sb.now());
+  if (statusOf(stored.order) !== before) publishOrderChange(ctx.sb, stored);
   ctx.sb.changed();
   return { status: 204 };
 }

@@ -6,8 +6,8 @@ import path from 'path';
 import { Client, Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { signState } from '../../lib/oauth-state';
-import { loadAccountCredentials } from '../../db/repositories/accounts';
-import { enabledMarketplaces } from '../../db/repositories/marketplaces';
+import { loadAccountCredentials } from '../../book/accounts';
+import { enabledMarketplaces } from '../../book/marketplaces';
 import { SpApiClients, fetchMarketplaceParticipations } from '../../activities/spapi/clients';
 import { keyringFromEnv } from '../../lib/secrets';
 import { startSandbox } from '../../sandbox';
@@ -140,7 +140,7 @@ describe('accounts add (credentials typed in)', () => {
         hint: expect.stringMatching(/^unknown — add it with `connector marketplaces add --id A2Q3Y263D00KWC --code BR/),
       }),
     ]);
-    expect((await enabledMarketplaces(t.db, 'shop-us')).map((m) => m.code)).toEqual(['CA', 'US']);
+    expect((await enabledMarketplaces(t.db, { accountId: 'shop-us' })).map((m) => m.code)).toEqual(['CA', 'US']);
   });
 
   it('--marketplaces chooses which of them are synced', async () => {
@@ -198,7 +198,7 @@ describe('accounts add (credentials typed in)', () => {
   });
 
   it('activities load the decrypted credentials by account id', async () => {
-    const creds = await loadAccountCredentials(t.db, keyringFromEnv(process.env), 'shop-us');
+    const creds = await loadAccountCredentials(t.db, { keyring: keyringFromEnv(process.env), accountId: 'shop-us' });
     expect(creds).toEqual({
       accountId: 'shop-us',
       sellerId: sellerUS.sellerId,
@@ -348,7 +348,7 @@ describe('accounts link (consent page, redirect, LWA code exchange)', () => {
     expect(linked).toMatchObject({ sellerId: sellerLink.sellerId, clientSecret: '********', refreshToken: '********' });
     expect(linked.marketplaces.filter((m: any) => m.enabled).map((m: any) => m.code)).toEqual(['MX', 'US']);
     // The refresh token LWA issued for the code is stored (sealed) and works.
-    const creds = await loadAccountCredentials(t.db, keyringFromEnv(process.env), 'linked-us');
+    const creds = await loadAccountCredentials(t.db, { keyring: keyringFromEnv(process.env), accountId: 'linked-us' });
     expect(creds.refreshToken).toMatch(/^Atzr\|/);
     expect(creds.refreshToken).not.toBe(sellerLink.refreshToken);
     expect((await cli('accounts', 'marketplaces', 'refresh', 'linked-us')).error).toBeUndefined();
@@ -356,16 +356,17 @@ describe('accounts link (consent page, redirect, LWA code exchange)', () => {
 
   it('linking the same name again re-authorizes the account and keeps its marketplace choices', async () => {
     await cli('accounts', 'marketplaces', 'disable', 'linked-us', 'MX');
-    const before = await loadAccountCredentials(t.db, keyringFromEnv(process.env), 'linked-us');
+    const before = await loadAccountCredentials(t.db, { keyring: keyringFromEnv(process.env), accountId: 'linked-us' });
     const { run, url } = await startLink('linked-us');
     await consent(url);
     const { json, error } = await run.done;
     expect(error).toBeUndefined();
     expect(json).toMatchObject({ name: 'linked-us', created: false });
-    expect((await loadAccountCredentials(t.db, keyringFromEnv(process.env), 'linked-us')).refreshToken).not.toBe(
-      before.refreshToken,
-    );
-    expect((await enabledMarketplaces(t.db, 'linked-us')).map((m) => m.code)).toEqual(['US']);
+    expect(
+      (await loadAccountCredentials(t.db, { keyring: keyringFromEnv(process.env), accountId: 'linked-us' }))
+        .refreshToken,
+    ).not.toBe(before.refreshToken);
+    expect((await enabledMarketplaces(t.db, { accountId: 'linked-us' })).map((m) => m.code)).toEqual(['US']);
   });
 
   it('a consent by a seller already connected under another name is refused, nothing saved', async () => {
@@ -627,9 +628,9 @@ describe('keys rotate', () => {
         'v1:k2:',
         'k2',
       ]);
-    expect((await loadAccountCredentials(t.db, keyringFromEnv(process.env), 'shop-us')).refreshToken).toBe(
-      sellerUS.refreshToken,
-    );
+    expect(
+      (await loadAccountCredentials(t.db, { keyring: keyringFromEnv(process.env), accountId: 'shop-us' })).refreshToken,
+    ).toBe(sellerUS.refreshToken);
     const refresh = await cli('accounts', 'marketplaces', 'refresh', 'shop-us');
     expect(refresh.error).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 import fs from 'fs';
 import path from 'path';
-import { loadOrderView } from '../../db/repositories/orders';
+import { orderView } from '../../book/orders';
 import { ApiServer, startApiServer } from '../../servers/api';
 import { orderWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/order';
@@ -54,8 +54,10 @@ describe('warehouse API: shipments over HTTP reach the order workflow', () => {
       workflowId: `api-sync-${account.id}`,
       args: [{ accountId: account.id, since: minutesAgo(24 * 60) }],
     })) as OrderSyncResult;
-    await eventually(async () => expect((await loadOrderView(h.testDb.db, FBM))?.state).toBe('confirmed'));
-    await eventually(async () => expect((await loadOrderView(h.testDb.db, FBA))?.state).toBe('shipped'));
+    await eventually(async () =>
+      expect((await orderView(h.testDb.db, { amazonOrderId: FBM }))?.state).toBe('confirmed'),
+    );
+    await eventually(async () => expect((await orderView(h.testDb.db, { amazonOrderId: FBA }))?.state).toBe('shipped'));
     api = await startApiServer({ db: h.testDb.db, temporal: async () => h.client, token: TOKEN, port: 0 });
   });
 
@@ -163,7 +165,7 @@ describe('warehouse API: shipments over HTTP reach the order workflow', () => {
       body: { packageReferenceId: 1, status: 'duplicate' },
     });
     const view = await eventually(async () => {
-      const v = (await loadOrderView(h.testDb.db, FBM))!;
+      const v = (await orderView(h.testDb.db, { amazonOrderId: FBM }))!;
       expect(v.state).toBe('partially_shipped');
       expect(v.deliveries.find((d) => d.packageReferenceId === 1)?.confirmation).toBe('confirmed');
       return v;
@@ -176,7 +178,7 @@ describe('warehouse API: shipments over HTTP reach the order workflow', () => {
       status: 202,
       body: { packageReferenceId: 2, status: 'recorded' },
     });
-    await eventually(async () => expect((await loadOrderView(h.testDb.db, FBM))?.state).toBe('shipped'));
+    await eventually(async () => expect((await orderView(h.testDb.db, { amazonOrderId: FBM }))?.state).toBe('shipped'));
     const amazon: any = await eventually(async () => {
       const o: any = await h.admin.getOrder(FBM);
       expect(o.fulfillment.fulfillmentStatus).toBe('SHIPPED');

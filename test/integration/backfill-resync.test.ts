@@ -1,4 +1,4 @@
-import { loadOrderView } from '../../db/repositories/orders';
+import { orderView } from '../../book/orders';
 import { runCli } from '../support/cli';
 import { eventually, Harness, startHarness } from '../support/harness';
 import { fixture, minutesAgo, recentOrder, US } from '../support/orders';
@@ -65,7 +65,7 @@ describe('backfill and resync', () => {
       channel: 'FBM',
     });
     await eventually(async () =>
-      expect((await loadOrderView(h.testDb.db, '113-0000009-0000009'))?.state).toBe('confirmed'),
+      expect((await orderView(h.testDb.db, { amazonOrderId: '113-0000009-0000009' }))?.state).toBe('confirmed'),
     );
   });
 
@@ -81,7 +81,7 @@ describe('backfill and resync', () => {
     );
     expect(result.error).toBeUndefined();
     expect(result.json).toMatchObject({ dispatched: 3, imported: 1, pending: 1, cancelled: 1, needs_attention: 0 });
-    expect((await loadOrderView(h.testDb.db, '113-0000010-0000010'))?.state).toBe('confirmed');
+    expect((await orderView(h.testDb.db, { amazonOrderId: '113-0000010-0000010' }))?.state).toBe('confirmed');
 
     // Amazon confirms the pending order and updates the imported one: one new import, one update of a running workflow.
     await h.admin.setOrderStatus('113-0000011-0000011', 'UNSHIPPED', { at: minutesAgo(3) });
@@ -92,6 +92,6 @@ describe('backfill and resync', () => {
     );
     expect(again.error).toBeUndefined();
     expect(again.json).toMatchObject({ dispatched: 2, imported: 1, updated: 1, pending: 0, cancelled: 0 });
-    expect((await loadOrderView(h.testDb.db, '113-0000011-0000011'))?.state).toBe('confirmed');
+    expect((await orderView(h.testDb.db, { amazonOrderId: '113-0000011-0000011' }))?.state).toBe('confirmed');
   });
 });

@@ -2,7 +2,7 @@ import crypto from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { accountMarketplaces, enabledMarketplaces } from '../../db/repositories/marketplaces';
+import { accountMarketplaces, enabledMarketplaces } from '../../book/marketplaces';
 import { startSandbox } from '../../sandbox';
 import { runCli } from '../support/cli';
 import { createTestDatabase, TestDatabase } from '../support/db';
@@ -93,11 +93,11 @@ describe('the marketplace catalog', () => {
       '--no-verify',
     );
     expect(add.error).toBeUndefined();
-    expect((await enabledMarketplaces(t.db, 'shop-eu')).map((m) => m.code)).toEqual(['DE']);
+    expect((await enabledMarketplaces(t.db, { accountId: 'shop-eu' })).map((m) => m.code)).toEqual(['DE']);
 
     const enable = await cli('accounts', 'marketplaces', 'enable', 'shop-eu', 'PL');
     expect(enable.error).toBeUndefined();
-    expect((await enabledMarketplaces(t.db, 'shop-eu')).map((m) => m.code)).toEqual(['DE', 'PL']);
+    expect((await enabledMarketplaces(t.db, { accountId: 'shop-eu' })).map((m) => m.code)).toEqual(['DE', 'PL']);
   });
 
   it('adding the same id again updates it instead of failing', async () => {
@@ -269,25 +269,27 @@ describe("an account's marketplaces", () => {
   });
 
   it('only enabled marketplaces are synced: disable removes one from enabledMarketplaces, enable brings it back', async () => {
-    expect((await enabledMarketplaces(t.db, 'shop-na')).map((m) => m.code)).toEqual(['CA', 'US']);
+    expect((await enabledMarketplaces(t.db, { accountId: 'shop-na' })).map((m) => m.code)).toEqual(['CA', 'US']);
     expect((await cli('accounts', 'marketplaces', 'disable', 'shop-na', 'CA')).error).toBeUndefined();
-    expect((await enabledMarketplaces(t.db, 'shop-na')).map((m) => m.code)).toEqual(['US']);
-    expect((await accountMarketplaces(t.db, 'shop-na')).find((m) => m.code === 'CA')).toMatchObject({ enabled: false });
+    expect((await enabledMarketplaces(t.db, { accountId: 'shop-na' })).map((m) => m.code)).toEqual(['US']);
+    expect((await accountMarketplaces(t.db, { accountId: 'shop-na' })).find((m) => m.code === 'CA')).toMatchObject({
+      enabled: false,
+    });
     expect((await cli('accounts', 'marketplaces', 'enable', 'shop-na', 'ca')).error).toBeUndefined();
-    expect((await enabledMarketplaces(t.db, 'shop-na')).map((m) => m.code)).toEqual(['CA', 'US']);
+    expect((await enabledMarketplaces(t.db, { accountId: 'shop-na' })).map((m) => m.code)).toEqual(['CA', 'US']);
   });
 
   it('enabling twice is harmless (idempotent)', async () => {
     await cli('accounts', 'marketplaces', 'enable', 'shop-na', 'MX');
     await cli('accounts', 'marketplaces', 'enable', 'shop-na', 'MX');
-    expect((await enabledMarketplaces(t.db, 'shop-na')).map((m) => m.code)).toEqual(['CA', 'MX', 'US']);
+    expect((await enabledMarketplaces(t.db, { accountId: 'shop-na' })).map((m) => m.code)).toEqual(['CA', 'MX', 'US']);
     await cli('accounts', 'marketplaces', 'disable', 'shop-na', 'MX');
   });
 
   it('a marketplace of another region cannot be enabled, and nothing is saved', async () => {
     const { error } = await cli('accounts', 'marketplaces', 'enable', 'shop-na', 'DE');
     expect(error).toMatch(/^CODE: DE \(A1PA6795UKMFR9\) is a marketplace of region eu, but the account is in na/);
-    expect((await accountMarketplaces(t.db, 'shop-na')).map((m) => m.code)).not.toContain('DE');
+    expect((await accountMarketplaces(t.db, { accountId: 'shop-na' })).map((m) => m.code)).not.toContain('DE');
   });
 
   it('an unknown marketplace code is refused, pointing at `marketplaces add`', async () => {
@@ -305,7 +307,7 @@ describe("an account's marketplaces", () => {
     await t
       .db('account_marketplaces')
       .insert({ account_id: 'shop-na', marketplace_id: 'A13V1IB3VIYZZH', participating: true, enabled: true });
-    expect((await enabledMarketplaces(t.db, 'shop-na')).map((m) => m.code)).toEqual(['CA', 'US']);
+    expect((await enabledMarketplaces(t.db, { accountId: 'shop-na' })).map((m) => m.code)).toEqual(['CA', 'US']);
     await t.db('account_marketplaces').where({ account_id: 'shop-na', marketplace_id: 'A13V1IB3VIYZZH' }).delete();
   });
 });
@@ -368,12 +370,12 @@ describe('participations refresh against the sandbox', () => {
     expect(json.unknown[0].hint).toMatch(
       /^unknown — add it with `connector marketplaces add --id A2NODRKZP88ZB9 --code SE .*--region eu/,
     );
-    expect((await enabledMarketplaces(t.db, 'refresh-eu')).map((m) => m.code)).toEqual(['FR', 'IT']);
+    expect((await enabledMarketplaces(t.db, { accountId: 'refresh-eu' })).map((m) => m.code)).toEqual(['FR', 'IT']);
   });
 
   it('a refresh twice gives the same result (idempotent)', async () => {
-    const first = await accountMarketplaces(t.db, 'refresh-eu');
+    const first = await accountMarketplaces(t.db, { accountId: 'refresh-eu' });
     expect((await cli('accounts', 'marketplaces', 'refresh', 'refresh-eu')).error).toBeUndefined();
-    expect(await accountMarketplaces(t.db, 'refresh-eu')).toEqual(first);
+    expect(await accountMarketplaces(t.db, { accountId: 'refresh-eu' })).toEqual(first);
   });
 });

@@ -1,4 +1,4 @@
-import { loadOrderView } from '../../db/repositories/orders';
+import { orderView } from '../../book/orders';
 import { orderWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/order';
 import type { OrderSyncResult } from '../../workflows/order-sync';
@@ -30,7 +30,7 @@ describe('order import: one Amazon order becomes one sales order through its own
     expect(result.dispatched).toBe(1);
 
     const view = await eventually(async () => {
-      const v = await loadOrderView(h.testDb.db, '113-0000001-0000001');
+      const v = await orderView(h.testDb.db, { amazonOrderId: '113-0000001-0000001' });
       expect(v?.state).toBe('confirmed');
       return v!;
     });
@@ -109,7 +109,7 @@ describe('order import: one Amazon order becomes one sales order through its own
     await sync();
     await sync();
     await eventually(async () =>
-      expect((await loadOrderView(h.testDb.db, '113-0000002-0000002'))?.state).toBe('confirmed'),
+      expect((await orderView(h.testDb.db, { amazonOrderId: '113-0000002-0000002' }))?.state).toBe('confirmed'),
     );
     const [{ n }] = await h.testDb
       .db('sale_orders')
@@ -122,7 +122,7 @@ describe('order import: one Amazon order becomes one sales order through its own
     await h.admin.setOrderStatus('113-0000001-0000001', 'CANCELLED', { at: minutesAgo(3) });
     await sync();
     const view = await eventually(async () => {
-      const v = await loadOrderView(h.testDb.db, '113-0000001-0000001');
+      const v = await orderView(h.testDb.db, { amazonOrderId: '113-0000001-0000001' });
       expect(v?.state).toBe('cancelled');
       return v!;
     });
@@ -149,7 +149,7 @@ describe('order import: one Amazon order becomes one sales order through its own
       signalArgs: [header],
     });
     const view = await eventually(async () => {
-      const v = await loadOrderView(h.testDb.db, '113-0000003-0000003');
+      const v = await orderView(h.testDb.db, { amazonOrderId: '113-0000003-0000003' });
       expect(v?.state).toBe('needs_attention');
       return v!;
     });
@@ -169,7 +169,7 @@ describe('order import: one Amazon order becomes one sales order through its own
     await h.admin.addOrders(account.sellerId, [order]);
     await sync(minutesAgo(8));
     const view = await eventually(async () => {
-      const v = await loadOrderView(h.testDb.db, '113-0000004-0000004');
+      const v = await orderView(h.testDb.db, { amazonOrderId: '113-0000004-0000004' });
       expect(v?.state).toBe('confirmed');
       return v!;
     });

@@ -1,5 +1,5 @@
 import { RateLimiter } from '../../activities/spapi/rate-limiter';
-import { QuotaExceeded } from '../../activities/spapi/errors';
+import { QuotaExceeded } from '../../lib/errors';
 import { createDb } from '../../db';
 import { createTestDatabase, TestDatabase } from '../support/db';
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { loadOrderView } from '../../db/repositories/orders';
+import { orderView } from '../../book/orders';
 import { orderWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/order';
 import { runCli } from '../support/cli';
@@ -36,11 +36,11 @@ describe('FBM shipments', () => {
       args: [{ accountId: account.id, since: minutesAgo(8) }],
     });
     await eventually(async () =>
-      expect((await loadOrderView(h.testDb.db, orderId))?.deliveries[0]?.state).toBe('open'),
+      expect((await orderView(h.testDb.db, { amazonOrderId: orderId }))?.deliveries[0]?.state).toBe('open'),
     );
     return orderId;
   }
-  const view = (orderId: string) => loadOrderView(h.testDb.db, orderId).then((v) => v!);
+  const view = (orderId: string) => orderView(h.testDb.db, { amazonOrderId: orderId }).then((v) => v!);
   const amazonOrder = async (orderId: string) => {
     const stored: any = await h.admin.getOrder(orderId);
     return stored.order ?? stored;

@@ -1,8 +1,8 @@
 import pino from 'pino';
-import { accountLocations, postMove } from '../../activities/db/locations';
+import { accountLocations, postMove } from '../../book/locations';
 import { callSpApi } from '../../activities/spapi/call';
 import { SpApiClients } from '../../activities/spapi/clients';
-import { fbaDrift } from '../../db/repositories/stock';
+import { fbaDrift } from '../../book/stock';
 import { keyringFromEnv } from '../../lib/secrets';
 import { fbaStockSync, FbaStockSyncResult } from '../../workflows/fba-stock-sync';
 import { response, expectValid } from '../support/models';
@@ -77,7 +77,7 @@ describe('fbaStockSync: FBA inventory mirrored into the FBA location', () => {
         .where({ account_id: ACCOUNT.id, seller_sku: sku(7) })
         .select('marketplace_id', 'channel'),
     ).toEqual([{ marketplace_id: DE, channel: 'FBA' }]);
-    expect(await fbaDrift(db(), ACCOUNT.id)).toEqual([]);
+    expect(await fbaDrift(db(), { accountId: ACCOUNT.id })).toEqual([]);
   });
 
   it('lists as drift what differs from our moves, then follows Amazon', async () => {
@@ -112,7 +112,7 @@ describe('fbaStockSync: FBA inventory mirrored into the FBA location', () => {
         workflowId: `fba-stock-sync:${ACCOUNT.id}:test:${runs - 1}`,
       }),
     ]);
-    const drift = await fbaDrift(db(), ACCOUNT.id);
+    const drift = await fbaDrift(db(), { accountId: ACCOUNT.id });
     expect(drift.map((d) => [d.sku, d.predicted, d.amazon, d.drift])).toEqual([
       [sku(7), 5, 4, -1],
       [sku(120), 120, 0, -120],

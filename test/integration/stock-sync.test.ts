@@ -1,6 +1,6 @@
-import { fbmOfferQuantities } from '../../db/repositories/stock';
-import { requestStockSync } from '../../activities/stock-requests';
-import { QuotaExceeded } from '../../activities/spapi/errors';
+import { fbmOfferQuantities } from '../../book/stock';
+import { requestStockSync } from '../../lib/workflow-client';
+import { QuotaExceeded } from '../../lib/errors';
 import { LISTINGS_FEED_BUCKET } from '../../activities/spapi/feeds';
 import { RateLimiter } from '../../activities/spapi/rate-limiter';
 import { stockSync, StockSyncInput, StockSyncResult } from '../../workflows/stock-sync';
@@ -65,7 +65,7 @@ describe('stockSync: FBM quantities to Amazon', () => {
     await delivery(db(), acc.id, b, 'RULE-B', 5, 'open');
     for (const sku of ['RULE-A', 'RULE-B', 'RULE-C']) await listing(acc, sku, 99);
 
-    const computed = await fbmOfferQuantities(db(), acc.id);
+    const computed = await fbmOfferQuantities(db(), { accountId: acc.id });
     expect(computed.map((q) => [q.sellerSku, q.onHand, q.reserved, q.safetyStock, q.quantity])).toEqual([
       ['RULE-A', 10, 3, 1, 6],
       ['RULE-B', 2, 5, 0, 0],

@@ -1,8 +1,17 @@
 import { callSpApi } from '../../activities/spapi/call';
-import { buildSellingPartner } from '../../activities/spapi/client';
-import { AmazonUnavailable, QuotaExceeded } from '../../activities/spapi/errors';
+import { AmazonUnavailable, QuotaExceeded } from '../../lib/errors';
 import { parseFaultSpec } from '../../sandbox/faults';
-import { expectError, expectModel, http, newSeller, startTestSandbox, TestSandbox, TestSeller, US } from './support';
+import {
+  connectorClient,
+  expectError,
+  expectModel,
+  http,
+  newSeller,
+  startTestSandbox,
+  TestSandbox,
+  TestSeller,
+  US,
+} from './support';
 
 /** Injected faults: 500 InternalFailure, 503, a late answer, a reset connection, a truncated JSON body. */
 
@@ -23,15 +32,7 @@ const participations = () => seller.call('GET', PATH);
 /** The connector's client. amazon-sp-api leaves its 20 s response timer running when a request fails before any byte
  * (reset), which would keep jest alive after the run: these tests do without that one timer. */
 function connector() {
-  const sp = buildSellingPartner({
-    accountId: 'a',
-    sellerId: seller.sellerId,
-    region: 'na',
-    endpoint: t.url,
-    clientId: seller.spec.clientId,
-    clientSecret: seller.spec.clientSecret,
-    refreshToken: seller.spec.refreshToken,
-  });
+  const sp = connectorClient(t, seller);
   (sp as any)._options.timeouts = { ...(sp as any)._options.timeouts, response: 0 };
   return sp;
 }

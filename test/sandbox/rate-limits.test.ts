@@ -20,6 +20,14 @@ const MODEL_OF: Record<string, string> = {
   searchListingsItems: 'listingsItems_2021-08-01.json',
   getMarketplaceParticipations: 'sellers.json',
   getInventorySummaries: 'fbaInventory.json',
+  getDestinations: 'notifications.json',
+  createDestination: 'notifications.json',
+  getDestination: 'notifications.json',
+  deleteDestination: 'notifications.json',
+  getSubscription: 'notifications.json',
+  createSubscription: 'notifications.json',
+  getSubscriptionById: 'notifications.json',
+  deleteSubscriptionById: 'notifications.json',
 };
 
 /** The rate and burst in an operation's "Usage Plan" table. */

@@ -1,4 +1,5 @@
 import nodeHttp from 'node:http';
+import { buildSellingPartner } from '../../activities/spapi/client';
 import { expectValid, response } from '../support/models';
 import { RunningSandbox, SandboxOptions, startSandbox } from '../../sandbox';
 import { SandboxAdmin, SellerSpec } from '../../sandbox/admin-client';
@@ -139,6 +140,19 @@ export async function newSeller(t: TestSandbox, overrides: Partial<SellerSpec> =
 }
 
 export type TestSeller = Awaited<ReturnType<typeof newSeller>>;
+
+/** The connector's amazon-sp-api client for the seller, every request sent to the sandbox. */
+export function connectorClient(t: TestSandbox, seller: TestSeller) {
+  return buildSellingPartner({
+    accountId: 'test',
+    sellerId: seller.sellerId,
+    region: 'na',
+    endpoint: t.url,
+    clientId: seller.spec.clientId,
+    clientSecret: seller.spec.clientSecret,
+    refreshToken: seller.spec.refreshToken,
+  });
+}
 
 /** The response validates against the operation's schema for its status in Amazon's model. */
 export function expectModel(file: string, path: string, method: string, res: HttpResult): void {

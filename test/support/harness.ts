@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startSandbox, RunningSandbox, SandboxOptions } from '../../sandbox';
 import { SandboxAdmin } from '../../sandbox/admin-client';
-import { saveAccount } from '../../db/repositories/accounts';
+import { saveAccount } from '../../book/accounts';
 import { loadConfig } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import { keyringFromEnv } from '../../lib/secrets';
@@ -76,12 +76,11 @@ export async function startHarness(options: {
       piiAccess: options.piiAccess ?? true,
       ...credentials,
     });
-    await saveAccount(
-      testDb.db,
+    await saveAccount(testDb.db, {
       keyring,
-      { id: a.id, sellerId: a.sellerId, region: a.region, endpoint: sandbox.url, ...credentials },
-      a.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
-    );
+      account: { id: a.id, sellerId: a.sellerId, region: a.region, endpoint: sandbox.url, ...credentials },
+      marketplaces: a.marketplaceIds.map((marketplaceId) => ({ marketplaceId, participating: true, enabled: true })),
+    });
   }
   const taskQueue = `test-${process.pid}-${Date.now().toString(36)}-${queueCounter++}`;
   const config = loadConfig({ ...process.env, ...options.env });

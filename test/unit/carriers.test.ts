@@ -1,4 +1,4 @@
-import { normalizeCarrier } from '../../activities/spapi/carriers';
+import { normalizeCarrier } from '../../lib/carriers';
 
 describe('carrier names as people type them become Amazon carrier codes', () => {
   it.each([

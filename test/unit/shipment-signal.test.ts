@@ -1,8 +1,9 @@
-import { isPending, newerHeader, validateShipmentSignal } from '../../workflows/order-types';
+import { checkShipment } from '../../lib/shipment';
+import { isPending, newerHeader } from '../../workflows/order-types';
 
 describe('the shipmentDone payload, as typed in the Temporal UI or sent by the warehouse', () => {
   it('accepts carrier and tracking, trimming them', () => {
-    expect(validateShipmentSignal({ carrier: ' UPS ', trackingNumber: ' 1Z999 ' })).toEqual({
+    expect(checkShipment({ carrier: ' UPS ', trackingNumber: ' 1Z999 ' })).toEqual({
       ok: true,
       shipment: { carrier: 'UPS', trackingNumber: '1Z999' },
     });
@@ -17,7 +18,7 @@ describe('the shipmentDone payload, as typed in the Temporal UI or sent by the w
       shippingMethod: 'Standard',
       items: [{ sku: 'A', quantity: 2 }],
     };
-    expect(validateShipmentSignal(payload)).toEqual({ ok: true, shipment: payload });
+    expect(checkShipment(payload)).toEqual({ ok: true, shipment: payload });
   });
 
   it.each([
@@ -28,6 +29,8 @@ describe('the shipmentDone payload, as typed in the Temporal UI or sent by the w
     [{ carrier: 'UPS' }, 'trackingNumber is required'],
     [{ carrier: 'UPS', trackingNumber: '   ' }, 'trackingNumber is required'],
     [{ carrier: 'UPS', trackingNumber: '1Z', shipDate: 'yesterday' }, 'shipDate must be an ISO 8601'],
+    [{ carrier: 'UPS', trackingNumber: '1Z', shipDate: '2026-11-26' }, 'shipDate must be an ISO 8601 date-time'],
+    [{ carrier: 'UPS', trackingNumber: '1Z', shipDate: 'Nov 26 2026' }, 'shipDate must be an ISO 8601 date-time'],
     [{ carrier: 'UPS', trackingNumber: '1Z', items: [] }, 'items must be a non-empty list'],
     [
       { carrier: 'UPS', trackingNumber: '1Z', items: [{ sku: 'A', quantity: 0 }] },
@@ -36,7 +39,7 @@ describe('the shipmentDone payload, as typed in the Temporal UI or sent by the w
     [{ carrier: 'UPS', trackingNumber: '1Z', items: [{ sku: 'A', quantity: 1.5 }] }, 'items[0].quantity'],
     [{ carrier: 'UPS', trackingNumber: '1Z', items: [{ quantity: 1 }] }, 'items[0].sku is required'],
   ])('rejects %j with a reason naming the field', (payload, reason) => {
-    const result = validateShipmentSignal(payload);
+    const result = checkShipment(payload);
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.reason).toContain(reason);
   });

@@ -1,6 +1,6 @@
 import fs from 'fs';
 import path from 'path';
-import { parseCsv, readProductsCsv, validateProduct } from '../../db/repositories/products';
+import { parseCsv, readProductsCsv, validateProduct } from '../../book/products';
 import { UserError } from '../../lib/errors';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '../fixtures/stock', name), 'utf8');

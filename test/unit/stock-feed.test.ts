@@ -3,9 +3,9 @@ import {
   buildQuantityFeed,
   listingFacts,
   readProcessingReport,
-  MAX_FEED_MESSAGES,
 } from '../../activities/spapi/listings-feed';
-import { stockChangeWorkflowId } from '../../activities/stock-requests';
+import { MAX_FEED_MESSAGES } from '../../lib/amazon-facts';
+import { stockChangeWorkflowId } from '../../lib/workflow-client';
 import { definition, expectValid, jsonSchema, loadModel } from '../support/models';
 
 describe('the JSON_LISTINGS_FEED we send', () => {
