@@ -137,7 +137,8 @@ async function startEverything(
   say(`Temporal                ${temporalAddress}`);
   if (codecEndpoint)
     say(
-      `Codec server            ${codecUrl} (this Temporal UI decodes through it already; another UI: paste ${codecEndpoint} as the codec server endpoint, data encoder icon at the top right)`,
+      // A token of yours (CONNECTOR_CODEC_TOKEN) is not printed; the one generated for this run is the demo's.
+      `Codec server            ${codecUrl} (this Temporal UI decodes through it already; another UI: paste ${config.CONNECTOR_CODEC_TOKEN ? `${codecUrl}/<CONNECTOR_CODEC_TOKEN>` : codecEndpoint} as the codec server endpoint, data encoder icon at the top right)`,
     );
   const { metrics, server: metricsServer } = await serveConnectorMetrics({
     config,
