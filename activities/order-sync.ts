@@ -11,6 +11,7 @@ import {
   savePageHeaders,
   sweepStalePages,
 } from '../book/order-sync';
+import { purgeStaleSnapshots } from '../book/order-lifecycle';
 import type { Logger } from '../lib/logger';
 import { signalOrder } from '../lib/workflow-client';
 import type { OrderHeader } from '../workflows/order-types';
@@ -35,6 +36,8 @@ export interface OrderSyncActivityDeps {
   overlapMs: number;
   /** Where an account with no cursor starts. */
   initialLookbackMs?: number;
+  /** PII_RETENTION: the longest a snapshot of an order (buyer, recipient) is kept when its account sets none. */
+  piiRetentionMs: number;
 }
 
 interface SearchPageInput {
@@ -140,6 +143,8 @@ export function createOrderSyncActivities(deps: OrderSyncActivityDeps) {
       const account = await orderSyncStart(db, { accountId: input.accountId });
       const now = Date.now();
       await sweepStalePages(db, { olderThanMs: STALE_PAGE_MS });
+      // Snapshots of orders never imported (flagged, pending) would otherwise keep the buyer's data forever.
+      await purgeStaleSnapshots(db, { accountId: input.accountId, defaultRetentionMs: deps.piiRetentionMs });
       // Amazon requires *Before to be at least 2 minutes in the past, even for a backfill slice ending now.
       const latest = now - (deps.searchLagMs ?? 120_000);
       const before = input.until ? Math.min(Date.parse(input.until), latest) : latest;

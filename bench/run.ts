@@ -10,6 +10,7 @@ const BENCHES: Record<string, { file: string; compiled: boolean; quick: string[]
   engine: { file: 'engine.ts', compiled: true, quick: ['--quick'] },
   memory: { file: 'memory.ts', compiled: true, quick: ['--quick'] },
   stock: { file: 'stock.ts', compiled: false, quick: ['--offers', '10000'] },
+  lookup: { file: 'order-lookup.ts', compiled: false, quick: ['--orders', '20000'] },
 };
 
 function main(): number {

@@ -214,3 +214,32 @@ export const ordersNeedingAttention = operation(
     }));
   },
 );
+
+/**
+ * The searchOrders/getOrder payloads kept for an import (amazon_order_snapshots) hold the buyer and the recipient.
+ * Whatever becomes of the order (imported, flagged and never fixed, pending forever), a snapshot goes once Amazon's
+ * update it holds is older than the account's retention: an import after that reads the order from Amazon again.
+ */
+export const purgeStaleSnapshots = operation(
+  {
+    name: 'purgeStaleSnapshots',
+    input: z.object({
+      defaultRetentionMs: z.number().int().nonnegative(),
+      accountId: z.string().optional(),
+      dryRun: z.boolean().default(false),
+    }),
+    output: z.number(),
+  },
+  async (db, { defaultRetentionMs, accountId, dryRun }) => {
+    const due = db('amazon_order_snapshots as s')
+      .join('seller_accounts as a', 'a.id', 's.account_id')
+      .whereRaw(
+        "s.last_updated_time + coalesce(a.pii_retention_days * interval '1 day', cast(? as bigint) * interval '1 millisecond') < now()",
+        [defaultRetentionMs],
+      )
+      .select('s.account_id', 's.amazon_order_id');
+    if (accountId) due.where('s.account_id', accountId);
+    if (dryRun) return (await due).length;
+    return db('amazon_order_snapshots').whereIn(['account_id', 'amazon_order_id'], due).delete();
+  },
+);

@@ -48,8 +48,14 @@ export async function createDemoAccounts(
         })),
       });
     }
+    // A believable warehouse: each seller-fulfilled product on a shelf (FBA stock is Amazon's), at its list price.
     await importProducts(db, {
-      products: CATALOG.map((item) => ({ sku: item.sku, name: item.title.en })),
+      products: CATALOG.map((item, i) => ({
+        sku: item.sku,
+        name: item.title.en,
+        price: item.basePrice,
+        ...(item.fulfilledBy === 'MERCHANT' ? { onHand: 24 + ((i * 37) % 60) } : {}),
+      })),
       keepExisting: true,
     });
   } catch (err) {

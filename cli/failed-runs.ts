@@ -125,7 +125,8 @@ export async function listFailedRuns(
   client: Client,
   options: { query?: string; account?: string; limit?: number } = {},
 ): Promise<FailedRun[]> {
-  const limit = options.limit ?? 1000;
+  // Bounded whatever the caller passes: the visibility list of a busy namespace has no end of its own.
+  const limit = Number.isInteger(options.limit) && options.limit! > 0 ? Math.min(options.limit!, 10_000) : 1000;
   // Every failed run of a workflow id (a replay that failed again leaves two), grouped by id.
   const byWorkflow = new Map<string, WorkflowExecutionInfo[]>();
   let read = 0;

@@ -9,7 +9,7 @@ export function buildProgram(): Command {
     .description('amazon-connector: Amazon seller accounts kept in sync with a PostgreSQL order and stock book')
     .option('--json', 'machine-readable output')
     .option('--verbose', 'show stack traces on errors')
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for the usage)')
     .exitOverride();
   registerCommands(program);
   return program;
@@ -22,7 +22,8 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      // Commander printed its one line; a usage mistake exits 2, as shells expect (help and --version exit 0).
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
     const verbose = argv.includes('--verbose');

@@ -24,6 +24,7 @@ export async function resyncOrder(ctx: CliContext, accountId: string, amazonOrde
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
     logger,
     overlapMs: ctx.config.ORDER_SYNC_OVERLAP,
+    piiRetentionMs: ctx.config.PII_RETENTION,
   });
   return orderSync.resyncOrder({ accountId, amazonOrderId });
 }

@@ -5,6 +5,7 @@ import * as stock from './migrations/20261126_003_stock';
 import * as buyerCancellations from './migrations/20261126_004_buyer_cancellations';
 import * as orderSyncPages from './migrations/20261126_005_order_sync_pages';
 import * as rateBucketDeferrals from './migrations/20261126_006_rate_bucket_deferrals';
+import * as lookupIndexes from './migrations/20261203_007_lookup_indexes';
 
 export type Db = Knex;
 
@@ -16,6 +17,7 @@ const MIGRATIONS: Array<[string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   ['20261126_004_buyer_cancellations', buyerCancellations],
   ['20261126_005_order_sync_pages', orderSyncPages],
   ['20261126_006_rate_bucket_deferrals', rateBucketDeferrals],
+  ['20261203_007_lookup_indexes', lookupIndexes],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {

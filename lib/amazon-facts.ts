@@ -29,6 +29,7 @@ export const USAGE_PLANS: Readonly<Record<string, UsagePlan>> = {
   searchListingsItems: { rate: 5, burst: 5 },
   getMarketplaceParticipations: { rate: 0.016, burst: 15 },
   getInventorySummaries: { rate: 2, burst: 2 },
+  listTransactions: { rate: 0.5, burst: 10 },
   getDestinations: { rate: 1, burst: 5 },
   createDestination: { rate: 1, burst: 5 },
   getDestination: { rate: 1, burst: 5 },

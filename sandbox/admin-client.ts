@@ -1,5 +1,6 @@
 import type { OperationStats, SandboxConfig } from './context';
 import type { FaultConfig } from './faults';
+import type { Transaction } from './finances/transactions';
 import type { GenerateSpec } from './generator';
 import type { NotificationStats, Switches } from './notification-publisher';
 import type { RateLimitMode } from './rate-limits';
@@ -9,6 +10,7 @@ import type { FbaInventoryItem, Listing, OrderJson, Seller } from './state';
 
 export type { GenerateSpec } from './generator';
 export type { FbaInventoryItem, Listing, OrderJson, Seller } from './state';
+export type { Transaction } from './finances/transactions';
 export type { NotificationStats, Switches as NotificationSwitches } from './notification-publisher';
 
 export class SandboxAdminError extends Error {
@@ -82,6 +84,33 @@ export interface ConfigPatch {
   feedQueueMs?: number;
   feedProcessingMs?: number;
   listingApplyDelayMs?: number;
+  /** Finances: "48h", "0s", ... (finances/service.ts). */
+  financeLag?: string;
+  financeDeferral?: string;
+  financeSettlement?: string;
+  financeTimeScale?: number;
+}
+
+export interface RefundSpec {
+  /** Default: every unit shipped and not yet refunded. */
+  items?: Array<{ orderItemId: string; quantity: number }>;
+  reason?: string;
+  /** Backdates the refund (default now). */
+  at?: string | Date;
+}
+
+export interface SettlementGroupView {
+  groupId: string;
+  settlementId: string;
+  marketplaceId: string;
+  currency: string;
+  start: string;
+  end: string;
+  closed: boolean;
+  transactionCount: number;
+  /** The exact sum of the group's transactions, its transfer left out. */
+  balance: string;
+  transferTransactionId?: string;
 }
 
 export interface SandboxStats {
@@ -163,6 +192,34 @@ export class SandboxAdmin {
   /** The order as the sandbox holds it (every dataset, packages included), or null. */
   getOrder(orderId: string): Promise<OrderJson | null> {
     return this.call('GET', `/orders/${encodeURIComponent(orderId)}`, undefined, true);
+  }
+
+  /** Refunds an order (Finances: a Refund transaction with the fee reversals), the given items or all that is left. */
+  refundOrder(orderId: string, spec: RefundSpec = {}): Promise<{ reason?: string; transaction: Transaction }> {
+    const at = spec.at instanceof Date ? spec.at.toISOString() : spec.at;
+    return this.call('POST', `/orders/${encodeURIComponent(orderId)}/refund`, { ...spec, ...(at ? { at } : {}) });
+  }
+
+  /** The order's next Shipment transaction charges `amount` more than its proceeds in the Orders API ("0" clears). */
+  setFinanceMismatch(orderId: string, amount: string): Promise<{ orderId: string; amount: string }> {
+    return this.call('PUT', `/orders/${encodeURIComponent(orderId)}/finance-mismatch`, { amount });
+  }
+
+  /** Where the seller is established (ISO country): decides the VAT Amazon collects in the UK and the EU. */
+  setEstablishment(sellerId: string, country: string): Promise<{ sellerId: string; country: string }> {
+    return this.call('PUT', `/finances/${encodeURIComponent(sellerId)}/establishment`, { country });
+  }
+
+  /** Every Finances transaction of the seller, including those listTransactions does not show yet (the lag). */
+  financeTransactions(sellerId: string): Promise<{
+    establishedIn: string;
+    transactions: Array<{ visibleAt: string; reason?: string; transaction: Transaction }>;
+  }> {
+    return this.call('GET', `/finances/${encodeURIComponent(sellerId)}/transactions`);
+  }
+
+  settlementGroups(sellerId: string): Promise<SettlementGroupView[]> {
+    return this.call('GET', `/finances/${encodeURIComponent(sellerId)}/groups`);
   }
 
   putListing(sellerId: string, sku: string, listing: ListingSpec): Promise<Listing> {

@@ -1,13 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { FaultConfig, FaultInjector } from './faults';
+import type { TransactionEvents } from './finances/events';
+import type { FinanceConfig } from './finances/service';
 import type { NotificationPublisher } from './notification-publisher';
 import type { Query, Reply } from './http';
 import type { Region } from './marketplaces';
 import type { RateLimiter, RateLimitMode } from './rate-limits';
 import type { SandboxState } from './state';
 
-/** The settings a running sandbox can change through PUT /_sandbox/config. */
-export interface SandboxConfig {
+/** The settings a running sandbox can change through PUT /_sandbox/config (finances: finances/service.ts). */
+export interface SandboxConfig extends FinanceConfig {
   rateLimits: RateLimitMode;
   faults: FaultConfig;
   tokenLifetimeSeconds: number;
@@ -49,6 +51,8 @@ export interface Sandbox {
   schedule(fn: () => void, ms: number): void;
   /** Back to an empty state, the start options' config, and zero stats (POST /_sandbox/reset). */
   reset(): void;
+  /** Each Finances transaction created or released (the TRANSACTION_UPDATE hook: finances/events.ts). */
+  transactionEvents: TransactionEvents;
 }
 
 export interface Ctx {

@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { logger as rootLogger } from '../lib/logger';
 import type { Sandbox, SandboxConfig } from './context';
 import { FaultConfig, FaultInjector } from './faults';
+import { TransactionEvents } from './finances/events';
+import { FINANCE_DEFAULTS, FinanceConfig, publishTransactionUpdates, recordAllShipments } from './finances/service';
 import { NotificationPublisher } from './notification-publisher';
 import { statusOf } from './routes/feeds';
 import { RateLimiter, RateLimitMode } from './rate-limits';
@@ -31,11 +33,15 @@ export interface SandboxOptions {
   listingApplyDelayMs?: number;
   /** The sandbox's clock (tests move it); default Date.now. */
   now?: () => number;
+  /** Finances: lag, deferral, settlement period and time scale (defaults: Amazon's 48h, 7d, 14d, 1). */
+  finances?: Partial<FinanceConfig>;
 }
 
 export interface RunningSandbox {
   url: string;
   port: number;
+  /** Finances transactions as they are created or released (finances/events.ts). */
+  transactionEvents: TransactionEvents;
   close(): Promise<void>;
 }
 
@@ -53,6 +59,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     feedProcessingMs: options.feedProcessingMs ?? 3000,
     listingApplyDelayMs: options.listingApplyDelayMs ?? 1000,
     seed: options.seed ?? 1,
+    ...FINANCE_DEFAULTS,
+    ...options.finances,
   };
   const timers = new Set<NodeJS.Timeout>();
   let saveTimer: NodeJS.Timeout | undefined;
@@ -108,11 +116,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       timers.clear();
       sb.changed();
     },
+    transactionEvents: new TransactionEvents((err) => log.error({ err }, 'sandbox: a transaction listener failed')),
   };
   // Feeds left in processing by a previous run finish on their own schedule.
   for (const feed of sb.state.feeds.values()) {
     if (!feed.finalStatus) sb.schedule(() => statusOf(sb, feed), feed.endAt - now());
   }
+  publishTransactionUpdates(sb);
+  recordAllShipments(sb);
 
   const { server, cancelPending } = createHttpServer(sb, log);
   const host = options.host ?? '127.0.0.1';
@@ -130,6 +141,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   return {
     url,
     port,
+    transactionEvents: sb.transactionEvents,
     async close() {
       timers.forEach((t) => clearTimeout(t));
       timers.clear();

@@ -18,6 +18,7 @@ import type { SandboxState, Subscription } from './state';
 /** The notification types the sandbox publishes, and the payload versions a subscription may ask for. */
 export const NOTIFICATION_TYPES: Record<string, { payloadVersions: string[] }> = {
   ORDER_CHANGE: { payloadVersions: ['1.0'] },
+  TRANSACTION_UPDATE: { payloadVersions: ['1.0'] },
 };
 
 export interface NotificationEnvelope {

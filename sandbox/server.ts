@@ -8,6 +8,8 @@ import { adminRoutes } from './routes/admin';
 import { documentRoutes } from './routes/documents';
 import { fbaInventoryRoutes } from './routes/fba-inventory';
 import { feedRoutes } from './routes/feeds';
+import { financeAdminRoutes } from './routes/finances-admin';
+import { financeRoutes } from './routes/finances';
 import { listingRoutes } from './routes/listings';
 import { authenticate, lwaRoutes } from './routes/lwa';
 import { notificationAdminRoutes } from './routes/notifications-admin';
@@ -26,6 +28,8 @@ const ALL_ROUTES: Route[] = [
   ...lwaRoutes,
   ...ordersRoutes,
   ...ordersV0Routes,
+  ...financeRoutes,
+  ...financeAdminRoutes,
   ...feedRoutes,
   ...documentRoutes,
   ...listingRoutes,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { FinanceLedger } from './finances/ledger';
 
 /**
  * Everything the sandbox holds for Amazon: sellers, orders, listings, FBA stock, feeds and documents, credentials,
@@ -126,6 +127,8 @@ export class SandboxState {
   orders = new Map<string, StoredOrder>();
   /** Order ids per seller, in insertion order. */
   ordersBySeller = new Map<string, string[]>();
+  /** Finances: transactions, what each order was charged, settlement groups (finances/ledger.ts). */
+  finances = new FinanceLedger();
   /** key: sellerId \u0000 sku */
   listings = new Map<string, Listing>();
   /** key: sellerId \u0000 marketplaceId → sku → item */
@@ -194,6 +197,7 @@ export class SandboxState {
       version: 1,
       sellers: [...this.sellers.values()],
       orders: [...this.orders.values()],
+      finances: this.finances.toJSON(),
       listings: [...this.listings.values()],
       fbaInventory: [...this.fbaInventory.entries()].map(([key, items]) => ({ key, items: [...items.values()] })),
       documents: [...this.documents.values()].map((d) => ({ ...d, content: d.content?.toString('base64') })),
@@ -210,6 +214,7 @@ export class SandboxState {
     const state = new SandboxState();
     for (const s of json.sellers ?? []) state.sellers.set(s.sellerId, s);
     for (const o of json.orders ?? []) state.putOrder(o.sellerId, o.order);
+    state.finances = FinanceLedger.fromJSON(json.finances);
     for (const l of json.listings ?? []) state.putListing(l);
     for (const { key, items } of json.fbaInventory ?? []) {
       state.fbaInventory.set(key, new Map((items as FbaInventoryItem[]).map((i) => [i.sellerSku, i])));

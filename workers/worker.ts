@@ -82,6 +82,7 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
       taskQueue,
       logger: log,
       overlapMs: deps.config.ORDER_SYNC_OVERLAP,
+      piiRetentionMs: deps.config.PII_RETENTION,
     }),
     ...createStockSyncActivities({
       db: deps.db,

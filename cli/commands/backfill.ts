@@ -1,6 +1,7 @@
 import { requireAccount } from '../../book/accounts';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { wholeNumber } from '../options';
 import { UserError } from '../../lib/errors';
 import { backfillProgress, BackfillProgress } from '../../workflows/backfill';
 import { backfillWorkflowId } from '../../workflows/ids';
@@ -21,7 +22,7 @@ export function register(program: Command): void {
     .requiredOption('--account <account>', 'the seller account id')
     .requiredOption('--from <date>', 'start of the window (ISO 8601)')
     .requiredOption('--to <date>', 'end of the window (ISO 8601, default now)', new Date().toISOString())
-    .option('--slice-hours <n>', 'hours per slice', '24')
+    .option('--slice-hours <n>', 'hours per slice', wholeNumber(1, 24 * 31), 24)
     .action(async (opts, cmd: Command) =>
       withContext(async (ctx) => {
         const from = isoDate(opts.from, '--from');
@@ -32,7 +33,7 @@ export function register(program: Command): void {
         const handle = await client.workflow.start('backfill', {
           taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
           workflowId: backfillWorkflowId(opts.account, from, to),
-          args: [{ accountId: opts.account, from, to, sliceHours: Number(opts.sliceHours) }],
+          args: [{ accountId: opts.account, from, to, sliceHours: opts.sliceHours }],
         });
         const bar =
           wantsJson(cmd) || !process.stderr.isTTY

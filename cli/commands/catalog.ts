@@ -1,6 +1,7 @@
 import fs from 'fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { limitOption } from '../options';
 import { findProduct, importProducts, listProducts, readProductsCsv, validateProduct } from '../../book/products';
 import { accountsSelling, listOffers, setSafetyStock } from '../../book/offers';
 import { fbaDrift, setStock, stockView } from '../../book/stock';
@@ -112,12 +113,12 @@ export function register(program: Command): void {
   products
     .command('list')
     .option('--search <text>', 'SKU or name containing this')
-    .option('--limit <n>', 'at most this many', '100')
+    .addOption(limitOption('at most this many', 100))
     .action((opts, cmd: Command) =>
       withContext(async (ctx) => {
         const rows = await listProducts(ctx.getDb(), {
           search: opts.search,
-          limit: parseQuantity(opts.limit, '--limit'),
+          limit: opts.limit,
         });
         print(cmd, rows, () => table(rows as any));
       }),
@@ -196,7 +197,7 @@ export function register(program: Command): void {
     .option('--account <account>', 'only this account')
     .option('--errors', "only offers whose last quantity Amazon refused, with Amazon's message")
     .option('--channel <channel>', 'FBM or FBA')
-    .option('--limit <n>', 'at most this many', '200')
+    .addOption(limitOption('at most this many', 200))
     .action((opts, cmd: Command) =>
       withContext(async (ctx) => {
         if (opts.channel && !/^(fbm|fba)$/i.test(opts.channel))
@@ -205,7 +206,7 @@ export function register(program: Command): void {
           account: opts.account,
           errors: opts.errors,
           channel: opts.channel,
-          limit: parseQuantity(opts.limit, '--limit'),
+          limit: opts.limit,
         });
         print(cmd, rows, () => table(rows as any));
       }),

@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { wholeNumber } from '../options';
 import { editPackage } from '../../book/shipments';
 import { retry } from '../../workflows/order';
 import { withContext } from '../context';
@@ -10,7 +11,11 @@ export function register(program: Command): void {
   deliveries
     .command('edit <amazonOrderId>')
     .description('correct a package Amazon has not accepted yet; --retry re-sends it at once')
-    .requiredOption('--package <n>', 'the package reference id (see `orders show`)')
+    .addOption(
+      new Option('--package <n>', 'the package reference id (see `orders show`)')
+        .argParser(wholeNumber(1, 1_000_000))
+        .makeOptionMandatory(),
+    )
     .option('--carrier <carrier>', 'carrier, e.g. UPS or "royal mail"')
     .option('--carrier-name <name>', 'carrier name when it is not a known carrier')
     .option('--tracking <tracking>', 'tracking number')
@@ -21,7 +26,7 @@ export function register(program: Command): void {
       withContext(async (ctx) => {
         const result = await editPackage(ctx.getDb(), {
           amazonOrderId,
-          packageReferenceId: Number(opts.package),
+          packageReferenceId: opts.package,
           carrier: opts.carrier,
           carrierName: opts.carrierName,
           trackingNumber: opts.tracking,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { limitOption } from '../options';
 import cliProgress from 'cli-progress';
 import { ordersNeedingAttention } from '../../book/order-lifecycle';
 import { UserError } from '../../lib/errors';
@@ -92,14 +93,14 @@ export function register(program: Command): void {
     )
     .option('--account <account>', "only this seller account (SellerAccount search attribute; the book's account)")
     .option('--query <query>', 'an extra visibility filter, e.g. "WorkflowType=\'order\'"')
-    .option('--limit <n>', 'read at most this many failed runs', '1000')
+    .addOption(limitOption('read at most this many failed runs', 1000))
     .action(async (opts, cmd: Command) =>
       withContext(async (ctx) => {
         const client = await ctx.getTemporal();
         const runs = await listFailedRuns(client, {
           account: opts.account,
           query: opts.query,
-          limit: Number(opts.limit),
+          limit: opts.limit,
         });
         const orders = await ordersNeedingAttention(ctx.getDb(), { account: opts.account });
         const report = {
@@ -125,7 +126,7 @@ export function register(program: Command): void {
     .option('--all-failed', 'every run still failed or timed out (with --query to narrow)')
     .option('--query <query>', 'with --all-failed: an extra visibility filter, e.g. "SellerAccount=\'acme-us\'"')
     .option('--dry-run', 'with --all-failed: list what would be replayed, change nothing')
-    .option('--limit <n>', 'with --all-failed: at most this many runs', '1000')
+    .addOption(limitOption('with --all-failed: at most this many runs', 1000))
     .action(async (workflowId: string | undefined, opts, cmd: Command) =>
       withContext(async (ctx) => {
         if (!workflowId === !opts.allFailed)
@@ -141,7 +142,7 @@ export function register(program: Command): void {
           return;
         }
 
-        const runs = await listFailedRuns(client, { query: opts.query, limit: Number(opts.limit) });
+        const runs = await listFailedRuns(client, { query: opts.query, limit: opts.limit });
         if (opts.dryRun) {
           const rows = runs.map((r) => ({
             workflowId: r.workflowId,

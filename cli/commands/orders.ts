@@ -1,8 +1,10 @@
-import type { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { limitOption } from '../options';
 import { UserError } from '../../lib/errors';
 import { retry, shipmentDone, stateQuery } from '../../workflows/order';
-import { listOrders, orderView } from '../../book/orders';
+import { listOrders, ORDER_STATES, orderView, SHIP_BY_STATES } from '../../book/orders';
 import { checkShipmentRequest } from '../../book/shipments';
+import { describeCarrier } from '../../lib/carriers';
 import { CliContext, withContext } from '../context';
 import { resyncOrder } from '../resync';
 import { print, table } from '../output';
@@ -31,20 +33,34 @@ export function register(program: Command): void {
 
   orders
     .command('list')
+    .description('the orders in the book, newest first: state, total, and the latest ship date of open FBM orders')
     .option('--account <account>', 'only this account')
-    .option(
-      '--state <state>',
-      'only this state (confirmed, partially_shipped, shipped, cancelled, needs_attention, ship_risk, late)',
+    .addOption(
+      new Option(
+        '--state <state>',
+        'only orders in this state (ship_risk, late: open orders near or past their ship date)',
+      ).choices([...ORDER_STATES, ...SHIP_BY_STATES]),
     )
-    .option('--limit <n>', 'at most this many, newest first', '100')
+    .addOption(limitOption('at most this many, newest first', 100))
     .action(async (opts, cmd: Command) =>
       withContext(async (ctx) => {
         const rows = await listOrders(ctx.getDb(), {
           account: opts.account,
           state: opts.state,
-          limit: Number(opts.limit),
+          limit: opts.limit,
         });
-        print(cmd, rows, () => table(rows as any));
+        // The ship-by column: Amazon's latest ship date of what is still to ship, marked when at risk or late.
+        print(cmd, rows, () =>
+          table(
+            rows.map(({ latestShipDate, shipBy, ...row }) => ({
+              ...row,
+              shipBy:
+                ['shipped', 'cancelled'].includes(row.state) || row.channel !== 'FBM' || !latestShipDate
+                  ? ''
+                  : `${latestShipDate.slice(0, 16).replace('T', ' ')}${shipBy ? ` (${shipBy.replace('_', ' ')})` : ''}`,
+            })),
+          ),
+        );
       }),
     );
 
@@ -64,6 +80,11 @@ export function register(program: Command): void {
     .action(async (amazonOrderId: string, _opts, cmd: Command) =>
       withContext(async (ctx) => {
         const view = await findOrder(ctx, amazonOrderId);
+        // Only a flagged order waits for `retry`; to anything else it would be a signal without an effect.
+        if (view.state !== 'needs_attention')
+          throw new UserError(
+            `${amazonOrderId} is ${view.state}, not waiting in needs_attention: retry is for an order flagged with a reason (see \`connector failed list\`)`,
+          );
         const client = await ctx.getTemporal();
         await client.workflow.getHandle(view.workflowId).signal(retry);
         print(cmd, { workflowId: view.workflowId, signalled: 'retry' }, `retry sent to ${view.workflowId}`);
@@ -98,6 +119,8 @@ export function register(program: Command): void {
           wording: 'cli',
         });
         const { order: view, shipment, open } = checked;
+        const carrier = describeCarrier(shipment.carrier, shipment.carrierName);
+        if (carrier.warning) process.stderr.write(`connector: ${carrier.warning}\n`);
         const handle = (await ctx.getTemporal()).workflow.getHandle(view.workflowId);
         if (open.length > 0) await handle.signal(shipmentDone, shipment);
         if (opts.retry) await handle.signal(retry);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { overduePii, purgePii } from '../../book/order-lifecycle';
+import { overduePii, purgePii, purgeStaleSnapshots } from '../../book/order-lifecycle';
 import { withContext } from '../context';
 import { print, table } from '../output';
 
@@ -22,22 +22,27 @@ export function register(program: Command): void {
     .action(async (opts, cmd: Command) =>
       withContext(async (ctx) => {
         const db = ctx.getDb();
-        const overdue = await overduePii(db, { defaultRetentionMs: ctx.config.PII_RETENTION, account: opts.account });
+        const retention = { defaultRetentionMs: ctx.config.PII_RETENTION };
+        const overdue = await overduePii(db, { ...retention, account: opts.account });
+        const snapshots = await purgeStaleSnapshots(db, { ...retention, accountId: opts.account, dryRun: opts.dryRun });
+        const snapshotLine = snapshots
+          ? `\n${snapshots} stored Amazon payload(s) past retention ${opts.dryRun ? 'would be deleted' : 'deleted'}`
+          : '';
         if (opts.dryRun) {
-          print(cmd, { dryRun: true, overdue: overdue.length, orders: overdue }, () =>
+          print(cmd, { dryRun: true, overdue: overdue.length, orders: overdue, snapshots }, () =>
             overdue.length
-              ? `${table(overdue as any)}\n${overdue.length} order(s) would be purged (dry run: nothing changed)`
-              : 'no order is overdue for a PII purge',
+              ? `${table(overdue as any)}\n${overdue.length} order(s) would be purged (dry run: nothing changed)${snapshotLine}`
+              : `no order is overdue for a PII purge${snapshotLine}`,
           );
           return;
         }
         let purged = 0;
         for (const o of overdue)
           if (await purgePii(db, { accountId: o.account, amazonOrderId: o.amazonOrderId })) purged++;
-        print(cmd, { purged, orders: overdue }, () =>
+        print(cmd, { purged, orders: overdue, snapshots }, () =>
           overdue.length
-            ? `${table(overdue as any)}\n${purged} order(s) purged`
-            : 'no order is overdue for a PII purge',
+            ? `${table(overdue as any)}\n${purged} order(s) purged${snapshotLine}`
+            : `no order is overdue for a PII purge${snapshotLine}`,
         );
       }),
     );

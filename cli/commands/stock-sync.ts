@@ -1,6 +1,6 @@
 import { requireAccount } from '../../book/accounts';
 import type { Command } from 'commander';
-import { UserError } from '../../lib/errors';
+import { wholeNumber } from '../options';
 import { fbaStockSyncWorkflowId, stockSyncWorkflowId } from '../../workflows/ids';
 import type { FbaStockSyncResult } from '../../workflows/fba-stock-sync';
 import type { StockSyncResult } from '../../workflows/stock-sync';
@@ -15,6 +15,8 @@ async function checkAccount(ctx: CliContext, accountId: string): Promise<void> {
 
 export function describeStockSync(r: StockSyncResult): string {
   if (r.status === 'account_disabled') return 'the account is disabled: nothing sent';
+  if (r.changed === 0 && !r.discovered)
+    return 'nothing to send: Amazon already has every FBM quantity of this account (a sync after the last stock change sent it)';
   const parts = [`${r.changed} offers changed`, `${r.sent} quantities sent`];
   if (r.sent) parts.push(`${r.accepted} accepted`, `${r.rejected} rejected`);
   if (r.failed) parts.push(`${r.failed} in failed feeds (sent again next run)`);
@@ -38,12 +40,11 @@ export function register(program: Command): void {
     .option(
       '--patch-threshold <n>',
       'up to this many changed SKUs per marketplace use patchListingsItem instead of a feed',
+      wholeNumber(0, 25_000),
     )
     .action((opts, cmd: Command) =>
       withContext(async (ctx) => {
         await checkAccount(ctx, opts.account);
-        if (opts.patchThreshold !== undefined && !/^\d+$/.test(opts.patchThreshold))
-          throw new UserError('--patch-threshold must be a whole number');
         const client = await ctx.getTemporal();
         const handle = await client.workflow.start('stockSync', {
           taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
@@ -52,7 +53,7 @@ export function register(program: Command): void {
             {
               accountId: opts.account,
               reason: 'manual',
-              ...(opts.patchThreshold !== undefined ? { patchThreshold: Number(opts.patchThreshold) } : {}),
+              ...(opts.patchThreshold !== undefined ? { patchThreshold: opts.patchThreshold } : {}),
             },
           ],
         });

@@ -13,6 +13,7 @@ export function register(program: Command): void {
 
   sync
     .command('orders')
+    .description("search the account's orders updated since its cursor (or --since) and bring each into the book")
     .requiredOption('--account <account>', 'the seller account id')
     .option('--since <iso>', 'search orders updated after this time instead of the cursor')
     .option('--wait', 'return when every dispatched order has been processed, with counts')

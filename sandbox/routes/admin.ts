@@ -1,5 +1,6 @@
 import type { Ctx, Route, SandboxConfig } from '../context';
 import { validateFaults } from '../faults';
+import { parseFinanceConfig, recordShipments } from '../finances/service';
 import { generateOrders, GeneratorError } from '../generator';
 import { HttpError, iso, ok, parseIsoTime, Reply } from '../http';
 import { amazonChannelOf, MARKETPLACES } from '../marketplaces';
@@ -109,6 +110,7 @@ async function addOrders(ctx: Ctx): Promise<Reply> {
     state.putOrder(seller.sellerId, order);
     publishOrderChange(ctx.sb, { sellerId: seller.sellerId, order });
   }
+  recordShipments(ctx.sb, seller.sellerId, orders);
   ctx.sb.changed();
   return ok({ orderIds: orders.map((o) => o.orderId) }, 201);
 }
@@ -146,6 +148,7 @@ async function setOrderStatus(ctx: Ctx): Promise<Reply> {
     }
   }
   if (statusOf(stored.order) !== before) publishOrderChange(ctx.sb, stored);
+  recordShipments(ctx.sb, stored.sellerId, [stored.order]);
   ctx.sb.changed();
   return ok(stored.order);
 }
@@ -279,6 +282,7 @@ async function putConfig(ctx: Ctx): Promise<Reply> {
   try {
     if (body.rateLimits !== undefined) next.rateLimits = parseRateLimitMode(String(body.rateLimits));
     if (body.faults !== undefined) next.faults = validateFaults(body.faults);
+    Object.assign(next, parseFinanceConfig(body));
   } catch (err) {
     throw fail(400, (err as Error).message);
   }

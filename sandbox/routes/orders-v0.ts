@@ -1,5 +1,6 @@
 import type { Ctx, Route } from '../context';
 import { HttpError, Reply } from '../http';
+import { recordShipments } from '../finances/service';
 import { publishOrderChange } from '../order-change-notification';
 import { confirmShipment } from '../order-lifecycle';
 import { statusOf } from '../order-view';
@@ -15,6 +16,7 @@ async function confirm(ctx: Ctx): Promise<Reply> {
   }
   const before = statusOf(stored.order);
   confirmShipment(stored.order, body, ctx.sb.now());
+  recordShipments(ctx.sb, stored.sellerId, [stored.order]);
   if (statusOf(stored.order) !== before) publishOrderChange(ctx.sb, stored);
   ctx.sb.changed();
   return { status: 204 };

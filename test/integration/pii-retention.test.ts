@@ -211,4 +211,51 @@ describe('`connector pii purge`: a sweep for orders whose retention passed witho
     const report = await connector('pii', 'purge', '--dry-run', '--account', account.id);
     expect(report.orders.map((o: any) => o.amazonOrderId)).toEqual([recentlyCancelled]);
   });
+
+  it('a flagged order that never imports loses its stored Amazon payload (buyer, recipient) at retention', async () => {
+    const flagged = '113-4000004-0000004';
+    const malformed = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '../fixtures/orders/malformed-three-decimals.json'), 'utf8'),
+    );
+    await h.admin.addOrders(account.sellerId, [
+      { ...malformed, orderId: flagged, createdTime: minutesAgo(60), lastUpdatedTime: minutesAgo(5) },
+    ]);
+    await syncAll(h, account.id);
+    const snapshot = () =>
+      h.testDb.db('amazon_order_snapshots').where({ account_id: account.id, amazon_order_id: flagged }).first();
+    await eventually(async () =>
+      expect(await h.testDb.db('sale_orders').where({ amazon_order_id: flagged }).first('state')).toEqual({
+        state: 'needs_attention',
+      }),
+    );
+    expect((await snapshot())?.payload.buyer.buyerName).toBe('Marcus Bell');
+    const age = (days: number) =>
+      h.testDb
+        .db('amazon_order_snapshots')
+        .where({ amazon_order_id: flagged })
+        .update({ last_updated_time: daysAgo(days) });
+
+    // The account keeps PII 1 day (the test before). Within it the payload stays; past it, `pii purge` deletes it.
+    await age(0.5);
+    expect(await connector('pii', 'purge', '--account', account.id)).toMatchObject({ snapshots: 0 });
+    await age(2);
+    expect(await connector('pii', 'purge', '--dry-run', '--account', account.id)).toMatchObject({ snapshots: 1 });
+    expect(await snapshot()).toBeDefined();
+    expect(await connector('pii', 'purge', '--account', account.id)).toMatchObject({ snapshots: 1 });
+    expect(await snapshot()).toBeUndefined();
+
+    // Without anyone running the sweep: the account's next orderSync purges it (here a window that no longer holds it).
+    await h.testDb.db('amazon_order_snapshots').insert({
+      account_id: account.id,
+      amazon_order_id: flagged,
+      last_updated_time: daysAgo(2),
+      payload: JSON.stringify(malformed),
+    });
+    (await h.client.workflow.execute('orderSync', {
+      taskQueue: h.taskQueue,
+      workflowId: `pii-sync-late-${Date.now()}`,
+      args: [{ accountId: account.id, since: minutesAgo(1) }],
+    })) as OrderSyncResult;
+    expect(await snapshot()).toBeUndefined();
+  });
 });

@@ -57,11 +57,11 @@ export async function receive(
   return got;
 }
 
-/** Waits until the publisher has nothing pending or held for ORDER_CHANGE. */
-export async function publisherIdle(t: TestSandbox, timeoutMs = 10_000): Promise<void> {
+/** Waits until the publisher has nothing pending or held for the type (ORDER_CHANGE by default). */
+export async function publisherIdle(t: TestSandbox, timeoutMs = 10_000, type = 'ORDER_CHANGE'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const s = (await t.admin.notificationStats()).ORDER_CHANGE;
+    const s = (await t.admin.notificationStats())[type];
     if (!s || (s.pending === 0 && s.held === 0)) return;
     if (Date.now() > deadline) throw new Error(`publisher still busy: ${JSON.stringify(s)}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -88,12 +88,13 @@ export async function grantlessToken(
   return res.json.access_token;
 }
 
-/** A destination for the queue (grantless) and the seller's ORDER_CHANGE subscription to it. */
+/** A destination for the queue (grantless) and the seller's subscription to it (ORDER_CHANGE by default). */
 export async function subscribe(
   t: TestSandbox,
   seller: TestSeller,
   arn: string,
   processingDirective?: Record<string, unknown>,
+  notificationType = 'ORDER_CHANGE',
 ): Promise<{ destinationId: string; subscriptionId: string }> {
   const token = await grantlessToken(t, seller);
   const dest = await seller.call('POST', '/notifications/v1/destinations', {
@@ -102,7 +103,7 @@ export async function subscribe(
   });
   if (dest.status !== 200) throw new Error(`createDestination: ${dest.status} ${dest.text}`);
   const destinationId = dest.json.payload.destinationId;
-  const sub = await seller.call('POST', '/notifications/v1/subscriptions/ORDER_CHANGE', {
+  const sub = await seller.call('POST', `/notifications/v1/subscriptions/${notificationType}`, {
     body: { payloadVersion: '1.0', destinationId, ...(processingDirective ? { processingDirective } : {}) },
   });
   if (sub.status !== 200) throw new Error(`createSubscription: ${sub.status} ${sub.text}`);

@@ -20,6 +20,7 @@ const MODEL_OF: Record<string, string> = {
   searchListingsItems: 'listingsItems_2021-08-01.json',
   getMarketplaceParticipations: 'sellers.json',
   getInventorySummaries: 'fbaInventory.json',
+  listTransactions: 'finances_2024-06-19.json',
   getDestinations: 'notifications.json',
   createDestination: 'notifications.json',
   getDestination: 'notifications.json',

@@ -279,3 +279,23 @@ test('sellers.json getMarketplaceParticipations 200: exactly the example for a U
   const res = await seller.call('GET', '/sellers/v1/marketplaceParticipations');
   expect(res.json).toEqual(ex.response);
 });
+
+describe('finances_2024-06-19.json listTransactions', () => {
+  const FILE = 'finances_2024-06-19.json';
+  const PATH = '/finances/2024-06-19/transactions';
+
+  test.each(examples(FILE, PATH, 'get').map((e) => [e.status, e] as const))(
+    '%s: the example’s request, the example’s shape (400: the very same error)',
+    async (status, ex) => {
+      const seller = await newSeller(t, { marketplaceIds: [US] });
+      // Amazon's example nextToken is its own opaque token: the replay asks for the first page.
+      const { nextToken: _token, ...query } = ex.parameters;
+      const res = await seller.call('GET', PATH, { query });
+      expect(res.status).toBe(status);
+      expectModel(FILE, PATH, 'get', res);
+      if (status === 200)
+        expect(keys(res.json.payload)).toEqual(keys(ex.response.payload).filter((k) => k !== 'nextToken'));
+      else expect(res.json).toEqual(ex.response);
+    },
+  );
+});
