@@ -48,7 +48,7 @@ export interface StockSyncActivityDeps {
   logger: Logger;
   /** FEED_POLL_INTERVAL: how long stockSync sleeps between getFeed calls, and between tries for a busy account. */
   feedPollIntervalMs: number;
-  /** connector_feed_messages_total (lib/metrics.ts): feed messages by outcome, counted once per applied report. */
+  /** connector_feed_messages_total (servers/metrics.ts): feed messages by outcome, counted once per applied report. */
   feedMessages?: { inc(labels: { outcome: string }, by: number): void };
 }
 

@@ -348,3 +348,23 @@ export const markShipByStatus = operation(
       .update({ ship_by_status: input.status, updated_at: db.fn.now() });
   },
 );
+
+/**
+ * Orders waiting in needs_attention per account, for the connector_orders_needs_attention gauge: every account is
+ * listed, with 0 when nothing waits, so an alert on the series never sees it vanish.
+ */
+export const needsAttentionByAccount = operation(
+  {
+    name: 'needsAttentionByAccount',
+    input: z.object({}),
+    output: z.array(z.object({ account: z.string(), orders: z.number().int() })),
+  },
+  async (db) => {
+    const rows = await db('seller_accounts as a')
+      .leftJoin('sale_orders as o', (j) => j.on('o.account_id', 'a.id').andOnVal('o.state', 'needs_attention'))
+      .groupBy('a.id')
+      .orderBy('a.id')
+      .select('a.id as account', db.raw('count(o.id)::int as n'));
+    return rows.map((r: any) => ({ account: String(r.account), orders: Number(r.n) }));
+  },
+);

@@ -392,6 +392,22 @@ export const editPackage = operation(
     }),
 );
 
+/** The package reference id the order workflow gave the package with this tracking number, once it has recorded it. */
+export const recordedPackageId = operation(
+  {
+    name: 'recordedPackageId',
+    input: z.object({ orderId: z.number().int(), trackingNumber: z.string() }),
+    output: z.number().int().nullable(),
+  },
+  async (db, { orderId, trackingNumber }) => {
+    const row = await db('deliveries')
+      .where({ order_id: orderId, tracking_number: trackingNumber })
+      .whereNotNull('package_reference_id')
+      .first('package_reference_id');
+    return row ? Number(row.package_reference_id) : null;
+  },
+);
+
 export interface CheckedShipment {
   order: OrderView;
   shipment: ShipmentInput;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import fs from 'fs';
 import path from 'path';
+import { displaySetting } from './redact';
 
 /** A bad setting: names the variable and how to fix it. Printed as one line by the CLI. */
 export class ConfigError extends Error {
@@ -37,7 +39,7 @@ const schema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI: z.string().optional(),
-  CONNECTOR_DATA_DIR: z.string().default('.data'),
+  CONNECTOR_DATA_DIR: z.string().optional(),
   CONNECTOR_SECRET_KEY: z.string().optional(),
   CONNECTOR_SECRET_KEY_ID: z
     .string()
@@ -78,9 +80,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0]);
+    // Never the value of a token or key, nor a URL's password: the line ends up in terminals and CI logs.
     throw new ConfigError(
-      `${name}=${JSON.stringify(env[name])} is invalid: expected ${issue.message}. Fix or unset ${name}.`,
+      `${name}=${displaySetting(name, env[name])} is invalid: expected ${issue.message}. Fix or unset ${name}.`,
     );
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.CONNECTOR_DATA_DIR) };
+  const dataDir = parsed.data.CONNECTOR_DATA_DIR
+    ? path.resolve(parsed.data.CONNECTOR_DATA_DIR)
+    : path.join(checkoutDir(), '.data');
+  return { ...parsed.data, dataDir };
+}
+
+/**
+ * The folder of the connector's package.json (from lib/ in source, dist/lib/ when built): `.data` lives there by
+ * default, so every command finds the running demo's runtime info whatever the current directory.
+ */
+function checkoutDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
 }

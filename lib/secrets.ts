@@ -2,6 +2,7 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { ConfigError } from './config';
+import { refreshSecretValues } from './redact';
 
 /**
  * AES-256-GCM for credentials at rest. A sealed value is `v1:<keyId>:<iv>:<tag>:<ciphertext>` (base64url parts):
@@ -68,16 +69,17 @@ export function open(keyring: Keyring, sealed: string): string {
 }
 
 /**
- * Demo mode: with no CONNECTOR_SECRET_KEY, `connector start` keeps a generated key in <dataDir>/secret.key (mode 600),
- * and every other command of the same checkout reads it from there.
+ * Demo mode only: `connector start` on its own embedded PostgreSQL, with no CONNECTOR_SECRET_KEY, keeps a generated
+ * key in <dataDir>/secret.key (mode 600) and names that file in its runtime info, where other commands find it
+ * (lib/runtime.ts useRunningDemoKey). Returns the file.
  */
-export function useDemoSecretKey(dataDir: string, create: boolean): void {
-  if (process.env.CONNECTOR_SECRET_KEY) return;
+export function useDemoSecretKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): string {
   const file = path.join(dataDir, 'secret.key');
   if (!fs.existsSync(file)) {
-    if (!create) return;
     fs.mkdirSync(dataDir, { recursive: true });
     fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600 });
   }
-  process.env.CONNECTOR_SECRET_KEY = fs.readFileSync(file, 'utf8').trim();
+  env.CONNECTOR_SECRET_KEY = fs.readFileSync(file, 'utf8').trim();
+  refreshSecretValues();
+  return file;
 }

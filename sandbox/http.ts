@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLarge, parseJson as parseJsonBody, readBody as readWholeBody } from '../lib/http-body';
 
 /** One SP-API error, as every model defines it. */
 export interface SpApiError {
@@ -51,25 +52,18 @@ export function requestId(): string {
 
 /** Reads the whole request body, refusing more than `limit` bytes (413, as Amazon's gateway does). */
 export async function readBody(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      throw new HttpError(413, [
-        { code: 'RequestEntityTooLarge', message: `The request body exceeds ${limit} bytes.` },
-      ]);
-    }
-    chunks.push(chunk as Buffer);
+  try {
+    return await readWholeBody(req, limit);
+  } catch (err) {
+    if (!(err instanceof BodyTooLarge)) throw err;
+    throw new HttpError(413, [{ code: 'RequestEntityTooLarge', message: `The request body exceeds ${limit} bytes.` }]);
   }
-  return Buffer.concat(chunks);
 }
 
 /** Parses a JSON request body; an empty body is `undefined`. */
 export function parseJson(raw: Buffer, what = 'request body'): unknown {
-  if (raw.length === 0) return undefined;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return parseJsonBody(raw);
   } catch {
     throw invalidInput(`The ${what} is not valid JSON.`);
   }

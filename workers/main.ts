@@ -1,16 +1,18 @@
 import { Runtime } from '@temporalio/worker';
 import { createDb } from '../db';
-// eslint-disable-next-line no-restricted-imports -- runtime discovery moves to lib/ (branch keys)
-import { databaseUrl, temporalAddress } from '../cli/context';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
-import { serveConnectorMetrics, temporalRuntimeMetrics } from '../lib/metrics';
+import { requireCodec } from '../lib/payload-codec';
+import { databaseUrl, temporalAddress, useRunningDemoKey } from '../lib/runtime';
+import { serveConnectorMetrics, temporalRuntimeMetrics } from '../servers/metrics';
 import { freePort } from '../lib/temporal-cli';
 import { createConnectorWorker } from './worker';
 
 /** `connector worker`: one worker process against TEMPORAL_ADDRESS and DATABASE_URL, stopped by SIGINT/SIGTERM. */
 export async function runWorkerProcess(): Promise<void> {
   const config = loadConfig();
+  useRunningDemoKey(config);
+  requireCodec(); // a worker without a payload key would accept and write payloads in clear: refuse to start
   // Shutdown is ours to drive: close connections after the worker drains.
   // Temporal's own metrics on an internal port: /metrics (CONNECTOR_METRICS_PORT) serves them after ours.
   const runtimeMetrics = temporalRuntimeMetrics(await freePort());

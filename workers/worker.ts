@@ -10,7 +10,7 @@ import { SpApi } from '../activities/spapi/gateway';
 import { RateLimiter } from '../activities/spapi/rate-limiter';
 import type { Config } from '../lib/config';
 import { logger as rootLogger, Logger } from '../lib/logger';
-import type { ConnectorMetrics } from '../lib/metrics';
+import type { ConnectorMetrics } from '../servers/metrics';
 import { createDataConverter } from '../lib/payload-codec';
 import { keyringFromEnv } from '../lib/secrets';
 
@@ -25,7 +25,7 @@ export interface ConnectorWorkerDeps {
   /** Multiplies Amazon's rates in the shared limiter (60 against a sandbox in x60 mode). */
   rateSpeedup?: number;
   workerOptions?: Partial<WorkerOptions>;
-  /** Prometheus counters (lib/metrics.ts): SP-API calls, 429s, confirmations, imports; feed outcomes by the stock activities. */
+  /** Prometheus counters (servers/metrics.ts): SP-API calls, 429s, confirmations, imports; feed outcomes by the stock activities. */
   metrics?: ConnectorMetrics;
 }
 

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/config';
 import { logger } from '../../lib/logger';
-import { codecFromEnv } from '../../lib/payload-codec';
+import { requireCodec } from '../../lib/payload-codec';
+import { startApiServer } from '../../servers/api';
+import { CODEC_TOKEN_MISSING, DEFAULT_UI_ORIGINS, startCodecServer } from '../../servers/codec-server';
 import { withContext } from '../context';
 import { print } from '../output';
-import { startApiServer } from '../servers/api';
-import { DEFAULT_UI_ORIGINS, startCodecServer } from '../servers/codec-server';
 
 /** Resolves when the process is told to stop (Ctrl-C, or SIGTERM from a supervisor). */
 const untilStopped = () =>
@@ -42,7 +42,7 @@ export function register(program: Command): void {
           token,
           port: opts.port !== undefined ? port(opts.port) : ctx.config.CONNECTOR_API_PORT,
           host: opts.host,
-          logger: logger.child({ component: 'api' }),
+          logger,
         });
         print(
           cmd,
@@ -62,27 +62,27 @@ export function register(program: Command): void {
     .option('--port <port>', 'listen on this port (default CONNECTOR_CODEC_PORT, 8888)')
     .option('--host <host>', 'listen on this address', '127.0.0.1')
     .option('--origin <url...>', `browser origins allowed to call it (default ${DEFAULT_UI_ORIGINS.join(' ')})`)
-    .option('--token <token>', 'require Authorization: Bearer <token> (default CONNECTOR_CODEC_TOKEN, unset: none)')
+    .option('--allow-host <name...>', 'Host names it answers to besides its own addresses and localhost (a proxy)')
+    .option('--token <token>', 'the token callers must present (default CONNECTOR_CODEC_TOKEN; required)')
     .action(async (opts, cmd: Command) =>
-      // The context loads the demo key of `connector start` (.data/secret.key) when no key is configured.
+      // The context loads the running demo's key (its runtime info) when no key is configured.
       withContext(async (ctx) => {
-        const codec = codecFromEnv();
-        if (!codec)
-          throw new ConfigError(
-            'no payload key: set CONNECTOR_PAYLOAD_KEY (or CONNECTOR_SECRET_KEY) as the worker has it',
-          );
+        const codec = requireCodec();
+        const token: string | undefined = opts.token ?? ctx.config.CONNECTOR_CODEC_TOKEN;
+        if (!token) throw new ConfigError(CODEC_TOKEN_MISSING);
         const server = await startCodecServer({
           codec,
+          token,
           port: opts.port !== undefined ? port(opts.port) : ctx.config.CONNECTOR_CODEC_PORT,
           host: opts.host,
           origins: opts.origin ?? DEFAULT_UI_ORIGINS,
-          token: opts.token ?? ctx.config.CONNECTOR_CODEC_TOKEN,
-          logger: logger.child({ component: 'codec-server' }),
+          hosts: opts.allowHost,
+          logger,
         });
         print(
           cmd,
           { url: server.url },
-          `codec server on ${server.url}: set it in the Temporal UI's codec server settings (data encoder icon, top right), or start the UI with --ui-codec-endpoint ${server.url}; Ctrl-C to stop`,
+          `codec server on ${server.url}: in the Temporal UI's codec server settings (data encoder icon, top right), set the endpoint ${server.url}/<your CONNECTOR_CODEC_TOKEN>, or start the UI with --ui-codec-endpoint ${server.url}/<token>; the Temporal CLI takes --codec-endpoint ${server.url} --codec-auth "Bearer <token>". Ctrl-C to stop`,
         );
         await untilStopped();
         await server.close();

@@ -1,24 +1,25 @@
+import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import type { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb, migrateLatest, ping } from '../../db';
 import { listAccounts } from '../../book/accounts';
-import { Config, loadConfig } from '../../lib/config';
+import { Config, ConfigError, loadConfig } from '../../lib/config';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { UserError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { useDemoSecretKey } from '../../lib/secrets';
-import { serveConnectorMetrics, temporalRuntimeMetrics } from '../../lib/metrics';
+import { serveConnectorMetrics, temporalRuntimeMetrics } from '../../servers/metrics';
 import { freePort, resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
-import { codecFromEnv } from '../../lib/payload-codec';
-import { startCodecServer } from '../servers/codec-server';
+import { requireCodec } from '../../lib/payload-codec';
+import { clearRuntime, writeRuntime } from '../../lib/runtime';
+import { startCodecServer } from '../../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
 import { applySchedules } from '../../workers/schedules';
 import type { OrderSyncResult } from '../../workflows/order-sync';
 import { listOrders } from '../../book/orders';
 import { createDemoAccounts, isDemoBook } from '../demo';
-import { writeRuntime } from '../context';
 
 export function register(program: Command): void {
   program
@@ -69,6 +70,21 @@ async function startEverything(
 ) {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   fs.mkdirSync(config.dataDir, { recursive: true });
+  // A generated key only for the demo on its own PostgreSQL: a database of yours holds credentials sealed with your key.
+  let secretKeyFile: string | undefined;
+  if (!process.env.CONNECTOR_SECRET_KEY) {
+    if (config.DATABASE_URL) {
+      const earlier = path.join(config.dataDir, 'secret.key');
+      throw new ConfigError(
+        'CONNECTOR_SECRET_KEY is not set: with DATABASE_URL, `connector start` uses your database and needs your key (a demo key is generated only for the embedded PostgreSQL). ' +
+          (fs.existsSync(earlier)
+            ? `If this database was filled by an earlier demo, its key is ${earlier}: export CONNECTOR_SECRET_KEY=$(cat ${earlier})`
+            : 'Set it, e.g. `export CONNECTOR_SECRET_KEY=$(openssl rand -hex 32)` for a new database'),
+      );
+    }
+    secretKeyFile = useDemoSecretKey(config.dataDir);
+  }
+  const codec = requireCodec();
 
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -91,42 +107,48 @@ async function startEverything(
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let uiUrl: string | undefined;
   let codecUrl: string | undefined;
+  let codecEndpoint: string | undefined;
   if (!temporalAddress) {
-    // The UI decodes payloads through the codec server; its key resolves on first use (the demo key is made below).
+    // The UI decodes payloads through the codec server, which wants a token: the UI's endpoint carries it in its path.
     const codecServer = opts.ui
       ? await startCodecServer({
-          codec: () => codecFromEnv(),
+          codec,
+          token: config.CONNECTOR_CODEC_TOKEN ?? crypto.randomBytes(24).toString('hex'),
           port: config.CONNECTOR_CODEC_PORT,
           origins: [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`],
-          logger: logger.child({ component: 'codec-server' }),
+          logger,
         })
       : undefined;
-    if (codecServer) stops.push(codecServer.close);
+    if (codecServer) stops.push(() => codecServer.close());
     codecUrl = codecServer?.url;
+    codecEndpoint = codecServer?.uiEndpoint;
     const server = await startDevServer({
       executable: resolveTemporalCli(),
       port: config.TEMPORAL_PORT,
       uiPort: opts.ui ? config.TEMPORAL_UI_PORT : undefined,
       dbFile: path.join(config.dataDir, 'temporal.db'),
       logFile: path.join(config.dataDir, 'temporal.log'),
-      uiCodecEndpoint: codecUrl,
+      uiCodecEndpoint: codecEndpoint,
     });
     stops.push(server.stop);
     temporalAddress = server.address;
     uiUrl = server.uiUrl;
   }
   say(`Temporal                ${temporalAddress}`);
-  if (codecUrl) say(`Codec server            ${codecUrl} (the Temporal UI decodes payloads through it)`);
+  if (codecEndpoint)
+    say(
+      // A token of yours (CONNECTOR_CODEC_TOKEN) is not printed; the one generated for this run is the demo's.
+      `Codec server            ${codecUrl} (this Temporal UI decodes through it already; another UI: paste ${config.CONNECTOR_CODEC_TOKEN ? `${codecUrl}/<CONNECTOR_CODEC_TOKEN>` : codecEndpoint} as the codec server endpoint, data encoder icon at the top right)`,
+    );
   const { metrics, server: metricsServer } = await serveConnectorMetrics({
     config,
     db,
     runtimeMetricsUrl: opts.runtimeMetricsUrl,
-    logger: logger.child({ component: 'metrics' }),
+    logger,
   });
   stops.push(metricsServer.close);
   say(`Metrics (Prometheus)    ${metricsServer.url}`);
 
-  useDemoSecretKey(config.dataDir, true);
   let sandboxUrl: string | undefined;
   let speedup = config.SPAPI_RATE_SPEEDUP;
   if (await isDemoBook(db, `http://127.0.0.1:${config.SANDBOX_PORT}`)) {
@@ -140,8 +162,8 @@ async function startEverything(
     speedup = demo.speedup;
     say(`SP-API sandbox          ${demo.url} (demo accounts: ${demo.accountIds.join(', ')})`);
   }
-  writeRuntime(config, { databaseUrl, temporalAddress, sandboxUrl, uiUrl });
-  stops.push(async () => writeRuntime(config, {}));
+  writeRuntime(config, { databaseUrl, temporalAddress, sandboxUrl, uiUrl, codecUrl, secretKeyFile });
+  stops.push(async () => clearRuntime(config));
 
   const connector = await createConnectorWorker({ config, db, temporalAddress, rateSpeedup: speedup, metrics });
   const running = connector.run();

@@ -5,7 +5,7 @@ import os from 'os';
 import path from 'path';
 import { Client, Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { signState } from '../../cli/oauth-callback';
+import { signState } from '../../lib/oauth-state';
 import { loadAccountCredentials } from '../../book/accounts';
 import { enabledMarketplaces } from '../../book/marketplaces';
 import { SpApiClients, fetchMarketplaceParticipations } from '../../activities/spapi/clients';

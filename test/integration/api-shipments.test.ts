@@ -1,7 +1,7 @@
 import fs from 'fs';
 import path from 'path';
 import { orderView } from '../../book/orders';
-import { ApiServer, startApiServer } from '../../cli/servers/api';
+import { ApiServer, startApiServer } from '../../servers/api';
 import { orderWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/order';
 import type { OrderSyncResult } from '../../workflows/order-sync';
@@ -98,23 +98,29 @@ describe('warehouse API: shipments over HTTP reach the order workflow', () => {
     const none = await post(FBM, shipment, null);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(((await none.json()) as any).error).toEqual({
+      code: 'unauthorized',
+      message: 'missing or wrong token: send Authorization: Bearer $CONNECTOR_API_TOKEN',
+    });
     expect((await post(FBM, shipment, 'guess')).status).toBe(401);
     const state = await h.client.workflow.getHandle(workflowId).query(stateQuery);
     expect(state).toMatchObject({ packages: [], rejectedShipments: [] });
   });
 
-  it('answers 4xx with the reason, as `connector ship` words it, before anything reaches the workflow', async () => {
+  it('answers 4xx with the reason as its code, worded as `connector ship` words it, before anything reaches the workflow', async () => {
     expect(await answer(await post('999-0000000-0000000', { carrier: 'UPS', trackingNumber: '1Z1' }))).toMatchObject({
       status: 404,
-      body: { reason: 'unknown_order', error: expect.stringMatching(/^no order 999-0000000-0000000 in the book/) },
+      body: {
+        error: { code: 'unknown_order', message: expect.stringMatching(/^no order 999-0000000-0000000 in the book/) },
+      },
     });
     expect(await answer(await post(FBA, { carrier: 'UPS', trackingNumber: '1Z1' }))).toMatchObject({
       status: 409,
-      body: { reason: 'not_fbm' },
+      body: { error: { code: 'not_fbm' } },
     });
     expect(await answer(await post(FBM, { carrier: 'UPS' }))).toMatchObject({
       status: 422,
-      body: { reason: 'invalid', error: 'trackingNumber is required for every package' },
+      body: { error: { code: 'invalid', message: 'trackingNumber is required for every package' } },
     });
     expect(
       await answer(
@@ -122,12 +128,19 @@ describe('warehouse API: shipments over HTTP reach the order workflow', () => {
       ),
     ).toMatchObject({
       status: 422,
-      body: { reason: 'over_quantity', error: `items COASTER-SLATE-4PK:2: only 1 open on ${FBM}` },
+      body: { error: { code: 'over_quantity', message: `items COASTER-SLATE-4PK:2: only 1 open on ${FBM}` } },
     });
-    expect((await answer(await post(FBM, '{"carrier": "UPS", '))).status).toBe(400);
-    expect(
-      (await fetch(`${api.url}/orders/${FBM}/shipments`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
-    ).toBe(405);
+    expect(await answer(await post(FBM, '{"carrier": "UPS", '))).toEqual({
+      status: 400,
+      body: {
+        error: { code: 'invalid_json', message: 'body must be JSON like {"carrier":"UPS","trackingNumber":"1Z..."}' },
+      },
+    });
+    const get = await fetch(`${api.url}/orders/${FBM}/shipments`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    // A malformed %-escape in the id is the caller's mistake: 400, not a server error.
+    expect((await answer(await post('113-%E0%A4%A', { carrier: 'UPS', trackingNumber: '1Z1' }))).status).toBe(400);
     expect((await h.client.workflow.getHandle(workflowId).query(stateQuery)).rejectedShipments).toEqual([]);
   });
 
@@ -177,7 +190,7 @@ describe('warehouse API: shipments over HTTP reach the order workflow', () => {
     ]);
     expect(await answer(await post(FBM, { carrier: 'UPS', trackingNumber: '1ZLATE' }))).toMatchObject({
       status: 409,
-      body: { reason: 'nothing_open' },
+      body: { error: { code: 'nothing_open' } },
     });
   });
 });

@@ -35,6 +35,7 @@ describe('bad configuration: one line naming the problem and the fix, non-zero e
     const { stderr, exitCode } = await connector(['schedules', 'apply'], {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
       TEMPORAL_ADDRESS: '127.0.0.1:1',
+      CONNECTOR_SECRET_KEY: '4f'.repeat(32), // without a payload key it would stop before connecting
     });
     expect(exitCode).toBe(1);
     expect(stderr.split('\n')[0]).toMatch(

@@ -117,7 +117,9 @@ describe('secrets and buyer data stay out of Temporal: payloads are encrypted, i
     expect(data.length).toBeGreaterThan(10);
     const clear = data.filter((p) => decode(p.payload.metadata!.encoding!) !== ENCRYPTED_ENCODING).map((p) => p.path);
     expect(clear).toEqual([]);
-    expect(new Set(data.map((p) => decode(p.payload.metadata!['encryption-key-id']!)))).toEqual(new Set(['derived']));
+    expect(new Set(data.map((p) => decode(p.payload.metadata!['encryption-key-id']!)))).toEqual(
+      new Set(['derived-k1']),
+    );
   });
 
   it('decoded with the key, the same payloads hold the workflow input (ids only), the signal and the results', async () => {

@@ -1,6 +1,6 @@
 import net from 'net';
 import { loadConfig } from '../../lib/config';
-import { serveConnectorMetrics } from '../../lib/metrics';
+import { serveConnectorMetrics } from '../../servers/metrics';
 import { freePort } from '../../lib/temporal-cli';
 import { createTestDatabase, TestDatabase } from '../support/db';
 

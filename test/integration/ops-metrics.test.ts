@@ -11,7 +11,7 @@ import {
   MetricsServer,
   startMetricsServer,
   temporalRuntimeMetrics,
-} from '../../lib/metrics';
+} from '../../servers/metrics';
 import { keyringFromEnv } from '../../lib/secrets';
 import { freePort } from '../../lib/temporal-cli';
 import { orderWorkflowId } from '../../workflows/ids';

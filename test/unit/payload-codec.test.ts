@@ -1,5 +1,9 @@
-import { defaultPayloadConverter } from '@temporalio/common';
-import { AesGcmCodec, codecFromEnv, ENCRYPTED_ENCODING } from '../../lib/payload-codec';
+import fs from 'fs';
+import path from 'path';
+import { defaultPayloadConverter, Payload } from '@temporalio/common';
+import { ConfigError } from '../../lib/config';
+import { AesGcmCodec, codecFromEnv, createDataConverter, ENCRYPTED_ENCODING } from '../../lib/payload-codec';
+import { TEST_SECRET_KEY } from '../support/harness';
 
 const KEY_A = 'a1'.repeat(32);
 const KEY_B = 'b2'.repeat(32);
@@ -46,14 +50,96 @@ describe('payload encryption (AES-256-GCM codec)', () => {
     });
   });
 
-  it('derives a payload key from CONNECTOR_SECRET_KEY when no payload key is set', async () => {
-    const codec = codecFromEnv({ CONNECTOR_SECRET_KEY: KEY_A })!;
-    const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload('x')]);
-    expect(Buffer.from(encrypted.metadata!['encryption-key-id']!).toString()).toBe('derived');
+  it('derives a payload key from CONNECTOR_SECRET_KEY when no payload key is set, named after the secret key id', async () => {
+    const keyId = async (env: Record<string, string>) =>
+      Buffer.from(
+        (await codecFromEnv(env)!.encode([defaultPayloadConverter.toPayload('x')]))[0].metadata!['encryption-key-id']!,
+      ).toString();
+    expect(await keyId({ CONNECTOR_SECRET_KEY: KEY_A })).toBe('derived-k1');
+    expect(await keyId({ CONNECTOR_SECRET_KEY: KEY_A, CONNECTOR_SECRET_KEY_ID: 'k7' })).toBe('derived-k7');
     expect(codecFromEnv({})).toBeUndefined();
+  });
+
+  it('has no plaintext mode: without a key the data converter refuses, naming the variable', () => {
+    expect(() => createDataConverter({})).toThrow(ConfigError);
+    expect(() => createDataConverter({})).toThrow(/^CONNECTOR_SECRET_KEY is not set: Temporal payloads are encrypted/);
+    expect(createDataConverter({ CONNECTOR_SECRET_KEY: KEY_A }).payloadCodecs).toHaveLength(1);
   });
 
   it('rejects a key that is not 32 bytes, saying how to make one', () => {
     expect(() => codecFromEnv({ CONNECTOR_PAYLOAD_KEY: 'abc' })).toThrow(/32 bytes.*openssl rand -hex 32/);
+  });
+});
+
+describe('rotating CONNECTOR_SECRET_KEY as docs/accounts.md says keeps every payload decodable', () => {
+  const before = { CONNECTOR_SECRET_KEY: KEY_A, CONNECTOR_SECRET_KEY_ID: 'k1' };
+  const after = {
+    CONNECTOR_SECRET_KEY: KEY_B,
+    CONNECTOR_SECRET_KEY_ID: 'k2',
+    CONNECTOR_OLD_SECRET_KEYS: `k1:${KEY_A}`,
+  };
+
+  it('payloads sealed under the old secret key decode after rotation; new ones are sealed under the new one', async () => {
+    const [old] = await codecFromEnv(before)!.encode([defaultPayloadConverter.toPayload(buyer)]);
+    const rotated = codecFromEnv(after)!;
+    expect(defaultPayloadConverter.fromPayload((await rotated.decode([old]))[0])).toEqual(buyer);
+    const [fresh] = await rotated.encode([defaultPayloadConverter.toPayload(buyer)]);
+    expect(Buffer.from(fresh.metadata!['encryption-key-id']!).toString()).toBe('derived-k2');
+  });
+
+  it('a payload of a secret key that is no longer configured names the key id and CONNECTOR_OLD_SECRET_KEYS', async () => {
+    const [old] = await codecFromEnv(before)!.encode([defaultPayloadConverter.toPayload(1)]);
+    const forgotten = codecFromEnv({ CONNECTOR_SECRET_KEY: KEY_B, CONNECTOR_SECRET_KEY_ID: 'k2' })!;
+    await expect(forgotten.decode([old])).rejects.toThrow(
+      /key "derived-k1", derived from secret key "k1", which is not configured: add it to CONNECTOR_OLD_SECRET_KEYS as "k1:<key>"/,
+    );
+  });
+
+  it('with an explicit CONNECTOR_PAYLOAD_KEY, payloads of the derived keys still decode', async () => {
+    const [old] = await codecFromEnv(before)!.encode([defaultPayloadConverter.toPayload(buyer)]);
+    const explicit = codecFromEnv({ ...before, CONNECTOR_PAYLOAD_KEY: KEY_B, CONNECTOR_PAYLOAD_KEY_ID: 'p1' })!;
+    expect(defaultPayloadConverter.fromPayload((await explicit.decode([old]))[0])).toEqual(buyer);
+  });
+
+  /** Every payload of the recorded histories: written by the earlier version, under the fixed id `derived`. */
+  const legacyPayloads = (): Payload[] => {
+    const dir = path.join(__dirname, '../histories');
+    const found: Payload[] = [];
+    const walk = (v: unknown): void => {
+      if (!v || typeof v !== 'object') return;
+      if (Array.isArray(v)) return v.forEach(walk);
+      const o = v as Record<string, any>;
+      if (o.metadata?.['encryption-key-id'] && typeof o.data === 'string') {
+        const metadata: Record<string, Uint8Array> = {};
+        for (const [k, b64] of Object.entries(o.metadata)) metadata[k] = Buffer.from(b64 as string, 'base64');
+        found.push({ metadata, data: Buffer.from(o.data, 'base64') });
+      }
+      Object.values(o).forEach(walk);
+    };
+    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json')))
+      walk(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+    return found;
+  };
+
+  it('histories written under the old fixed id `derived` decode with the same secret key, and after it rotated', async () => {
+    const payloads = legacyPayloads();
+    expect(payloads.length).toBeGreaterThan(50);
+    expect(new Set(payloads.map((p) => Buffer.from(p.metadata!['encryption-key-id']!).toString()))).toEqual(
+      new Set(['derived']),
+    );
+    const same = codecFromEnv({ CONNECTOR_SECRET_KEY: TEST_SECRET_KEY })!;
+    const rotatedAway = codecFromEnv({
+      CONNECTOR_SECRET_KEY: KEY_B,
+      CONNECTOR_SECRET_KEY_ID: 'k2',
+      CONNECTOR_OLD_SECRET_KEYS: `k1:${TEST_SECRET_KEY}`,
+    })!;
+    for (const codec of [same, rotatedAway]) {
+      const decoded = await codec.decode(payloads);
+      expect(decoded.every((p) => Buffer.from(p.metadata!.encoding!).toString() !== ENCRYPTED_ENCODING)).toBe(true);
+      for (const p of decoded) expect(() => defaultPayloadConverter.fromPayload(p)).not.toThrow();
+    }
+    await expect(codecFromEnv({ CONNECTOR_SECRET_KEY: KEY_B })!.decode(payloads.slice(0, 1))).rejects.toThrow(
+      /key "derived" .*no configured secret key opens it: add that secret key to CONNECTOR_OLD_SECRET_KEYS/,
+    );
   });
 });

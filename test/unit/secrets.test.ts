@@ -1,7 +1,8 @@
 import crypto from 'crypto';
 import { ConfigError } from '../../lib/config';
 import { keyringFromEnv, open, seal, sealedKeyId } from '../../lib/secrets';
-import { signState, verifyState, consentUrl } from '../../cli/oauth-callback';
+import { consentUrl } from '../../cli/oauth-callback';
+import { signState, verifyState } from '../../lib/oauth-state';
 
 const KEY_A = crypto.randomBytes(32).toString('hex');
 const KEY_B = crypto.randomBytes(32).toString('base64');

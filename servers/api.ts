@@ -1,0 +1,207 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import { orderView } from '../book/orders';
+import { checkShipmentRequest, recordedPackageId, sameSkuQuantities } from '../book/shipments';
+import { Db, ping } from '../db';
+import { InvalidShipment, ShipmentRefusal } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { shipmentDone } from '../workflows/order';
+import { App, createApp, HttpError, listen, onlyMethods, requireBearer, RunningServer } from './app';
+
+/**
+ * `connector api`: the HTTP API for warehouse systems.
+ * - POST /orders/{amazonOrderId}/shipments (Bearer token): the shipmentDone payload, checked like `connector ship`.
+ * - GET /healthz: the process is up. GET /readyz: PostgreSQL and Temporal answer.
+ */
+export interface ApiServerOptions {
+  db: Db;
+  temporal: () => Promise<Client>;
+  /** CONNECTOR_API_TOKEN: every POST must carry it as `Authorization: Bearer <token>`. */
+  token: string;
+  port: number;
+  host?: string;
+  logger?: Logger;
+  /** How long a POST waits for the workflow to record the package before answering without its id (default 5 s). */
+  packageWaitMs?: number;
+}
+
+export type ApiServer = RunningServer;
+
+const REFUSAL_STATUS: Record<ShipmentRefusal, number> = {
+  unknown_order: 404,
+  not_fbm: 409,
+  cancelled: 409,
+  nothing_open: 409,
+  invalid: 422,
+  over_quantity: 422,
+};
+
+export const shipmentAnswer = z.object({
+  workflowId: z.string(),
+  amazonOrderId: z.string(),
+  packageReferenceId: z.number().int().nullable(),
+  trackingNumber: z.string(),
+  status: z.enum(['recorded', 'signalled', 'duplicate']),
+});
+export type ShipmentAnswer = z.infer<typeof shipmentAnswer>;
+
+export const readiness = z.object({
+  status: z.enum(['ready', 'not ready']),
+  database: z.string(),
+  temporal: z.string(),
+});
+
+async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)),
+  );
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The warehouse routes on an app of the shared set-up; `connector api` serves them alone (startApiServer). */
+export function registerWarehouseRoutes(app: App, options: ApiServerOptions): void {
+  const { db } = options;
+  const waitMs = options.packageWaitMs ?? 5_000;
+
+  async function ready(): Promise<{ status: 200 | 503; body: z.infer<typeof readiness> }> {
+    const check = async (what: string, probe: () => Promise<unknown>) => {
+      try {
+        await withTimeout(what, 3_000, probe());
+        return 'ok';
+      } catch (err) {
+        return `unavailable: ${(err as Error).message}`;
+      }
+    };
+    const [database, temporal] = await Promise.all([
+      check('PostgreSQL', () => ping(db)),
+      check('Temporal', async () => (await options.temporal()).workflowService.getSystemInfo({})),
+    ]);
+    const ok = database === 'ok' && temporal === 'ok';
+    return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not ready', database, temporal } };
+  }
+
+  /** 202 once signalled; the package id when the workflow has recorded it within `waitMs`. */
+  async function postShipment(
+    amazonOrderId: string,
+    payload: any,
+    account: string | undefined,
+  ): Promise<{ status: 200 | 202; body: ShipmentAnswer }> {
+    // A warehouse re-sending after a lost answer gets the package it already created, not a 409.
+    const before = await orderView(db, { amazonOrderId, accountId: account });
+    const tracking = typeof payload?.trackingNumber === 'string' ? payload.trackingNumber.trim() : '';
+    const earlier = before?.deliveries.find(
+      (d) =>
+        d.packageReferenceId &&
+        tracking &&
+        d.tracking === tracking &&
+        (!Array.isArray(payload.items) || sameSkuQuantities(d.lines, payload.items)),
+    );
+    if (before && earlier) {
+      return {
+        status: 200,
+        body: {
+          workflowId: before.workflowId,
+          amazonOrderId,
+          packageReferenceId: earlier.packageReferenceId,
+          trackingNumber: tracking,
+          status: 'duplicate',
+        },
+      };
+    }
+
+    let checked;
+    try {
+      checked = await checkShipmentRequest(db, { amazonOrderId, payload, accountId: account, wording: 'json' });
+    } catch (err) {
+      if (err instanceof InvalidShipment)
+        throw new HttpError(REFUSAL_STATUS[err.refusal], err.refusal, err.message, { field: err.field });
+      throw err;
+    }
+    const { order, shipment } = checked;
+    const client = await options.temporal();
+    try {
+      await client.workflow.getHandle(order.workflowId).signal(shipmentDone, shipment);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        throw new HttpError(
+          409,
+          'workflow_closed',
+          `the workflow of ${amazonOrderId} is not running (${order.workflowId}): see \`connector failed list\``,
+        );
+      }
+      throw err;
+    }
+    app.log.info(
+      { account: order.account, amazonOrderId, workflowId: order.workflowId },
+      'shipmentDone sent by the warehouse API',
+    );
+
+    const deadline = Date.now() + waitMs;
+    let packageReferenceId: number | null = null;
+    while (Date.now() < deadline) {
+      packageReferenceId = await recordedPackageId(db, { orderId: order.id, trackingNumber: shipment.trackingNumber });
+      if (packageReferenceId !== null) break;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    return {
+      status: 202,
+      body: {
+        workflowId: order.workflowId,
+        amazonOrderId,
+        packageReferenceId,
+        trackingNumber: shipment.trackingNumber,
+        status: packageReferenceId !== null ? 'recorded' : 'signalled',
+      },
+    };
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  onlyMethods(app, '/healthz', ['GET'], 'use GET /healthz');
+  app.get('/readyz', { schema: { response: { 200: readiness, 503: readiness } } }, async (_request, reply) => {
+    const answer = await ready();
+    return reply.code(answer.status).send(answer.body);
+  });
+  onlyMethods(app, '/readyz', ['GET'], 'use GET /readyz');
+
+  const shipments = '/orders/:amazonOrderId/shipments';
+  app.post(
+    shipments,
+    {
+      schema: {
+        params: z.object({ amazonOrderId: z.string() }),
+        querystring: z.object({ account: z.string().optional() }),
+        body: z.unknown(), // checked by checkShipmentRequest, with the words `connector ship` uses
+        response: { 200: shipmentAnswer, 202: shipmentAnswer },
+      },
+      config: { bodyHint: 'body must be JSON like {"carrier":"UPS","trackingNumber":"1Z..."}' },
+      preHandler: requireBearer(
+        options.token,
+        'missing or wrong token: send Authorization: Bearer $CONNECTOR_API_TOKEN',
+      ),
+    },
+    async (request, reply) => {
+      const answer = await postShipment(request.params.amazonOrderId, request.body, request.query.account);
+      return reply.code(answer.status).send(answer.body);
+    },
+  );
+  onlyMethods(app, shipments, ['POST'], 'use POST');
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const app = createApp({
+    name: 'api',
+    logger: options.logger,
+    bodyLimit: 64 * 1024,
+    notFound: 'not found: POST /orders/{amazonOrderId}/shipments, GET /healthz, GET /readyz',
+    jsonForAnyContentType: true, // warehouse systems posted without Content-Type before this server moved to Fastify
+    unexpectedStatus: 503,
+  });
+  registerWarehouseRoutes(app, options);
+  return listen(app, { port: options.port, host: options.host, portSetting: 'CONNECTOR_API_PORT or --port' });
+}
