@@ -1,8 +1,10 @@
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import { REGIONS, type Region } from '../lib/amazon-facts';
-import { ConfigError } from '../lib/config';
 import { AccountDisabled, UnknownAccount, UserError } from '../lib/errors';
-import { Keyring, open, seal, sealedKeyId } from '../lib/secrets';
+import { Keyring, seal } from '../lib/secrets';
+import { KeyringInput, openAccountSecret } from './account-secrets';
+import { AppSecret, listAppSecrets, parseSecretExpiry, recordAppSecret } from './lwa-apps';
 import { AccountMarketplaceChange, parseRegion, saveAccountMarketplaces } from './marketplaces';
 import { operation } from './operation';
 
@@ -28,8 +30,6 @@ export const Account = z.object({
 export type Account = z.infer<typeof Account>;
 
 const AccountId = z.object({ accountId: z.string().min(1) });
-/** The secrets' keys (lib/secrets.ts): never stored, passed by the caller. */
-const KeyringInput = z.custom<Keyring>((k) => typeof k === 'object' && k !== null && 'activeKeyId' in k, 'a keyring');
 
 export interface NewAccount {
   id: string;
@@ -39,6 +39,8 @@ export interface NewAccount {
   clientId: string;
   clientSecret: string;
   refreshToken: string;
+  /** When the app's client secret expires: a Date, or `--secret-expires` text; none keeps or assumes (book/lwa-apps.ts). */
+  secretExpiresAt?: Date | string | null;
 }
 
 /** What talking to Amazon for an account takes; only loadAccountCredentials opens the sealed secrets. */
@@ -148,7 +150,10 @@ export function validateAppCredentials(input: { clientId?: string; clientSecret?
 }
 
 /** Checks every field; throws a UserError naming the flag. Returns the normalized account. */
-export function validateNewAccount(input: NewAccount): NewAccount & { region: Region; endpoint: string | null } {
+export function validateNewAccount(
+  input: NewAccount,
+): NewAccount & { region: Region; endpoint: string | null; secretExpiresAt: Date | null } {
+  const expiry = input.secretExpiresAt;
   return {
     id: validateAccountName(input.id),
     sellerId: validateSellerId(input.sellerId),
@@ -160,6 +165,7 @@ export function validateNewAccount(input: NewAccount): NewAccount & { region: Re
       '--refresh-token',
       'the refresh token from authorizing the app (Atzr|...)',
     ),
+    secretExpiresAt: typeof expiry === 'string' ? parseSecretExpiry(expiry) : (expiry ?? null),
   };
 }
 
@@ -204,12 +210,14 @@ export const saveAccount = operation(
       marketplaces: z.array(z.custom<AccountMarketplaceChange>()).default([]),
       relink: z.boolean().default(false),
     }),
-    output: z.object({ account: Account, created: z.boolean() }),
+    output: z.object({ account: Account, created: z.boolean(), appSecret: AppSecret }),
   },
   async (db, { keyring, account: input, marketplaces, relink }) => {
     const a = validateNewAccount(input);
     return db.transaction(async (trx) => {
       const existing = await assertAccountIsNew(trx, { account: a, relink });
+      const knownSecret = await assertOneSecretPerApp(trx, keyring, a);
+      await recordAppSecret(trx, { clientId: a.clientId, expiresAt: a.secretExpiresAt, knownSecret });
       const row = {
         seller_id: a.sellerId,
         region: a.region,
@@ -229,13 +237,39 @@ export const saveAccount = operation(
         await trx('seller_accounts').insert({ id: a.id, ...row });
       }
       await saveAccountMarketplaces(trx, { accountId: a.id, changes: marketplaces });
+      const [appSecret] = await listAppSecrets(trx, { clientId: a.clientId });
       return {
         account: fromRow(await trx('seller_accounts').where({ id: a.id }).first(PUBLIC_COLUMNS)),
         created: !existing,
+        appSecret,
       };
     });
   },
 );
+
+/**
+ * One app, one secret: the other accounts of the client id must hold the same one (a rotation goes through
+ * `connector apps rotate-secret`, which updates them all). True when the book already holds this secret for the app.
+ */
+async function assertOneSecretPerApp(
+  trx: Knex.Transaction,
+  keyring: Keyring,
+  a: { id: string; clientId: string; clientSecret: string },
+): Promise<boolean> {
+  const held = await trx('seller_accounts')
+    .where({ client_id: a.clientId })
+    .orderBy('id')
+    .forUpdate()
+    .select('id', 'client_secret_enc');
+  const same = held.map((r) => openAccountSecret(keyring, r.client_secret_enc, r.id) === a.clientSecret);
+  const others = held.filter((r, i) => r.id !== a.id && !same[i]).map((r) => r.id);
+  if (others.length)
+    throw new UserError(
+      `--client-secret is not the secret the book holds for app ${a.clientId} (accounts ${others.join(', ')}): one app has one secret. ` +
+        `If you rotated it, run \`connector apps rotate-secret --client-id ${a.clientId}\` first (it updates every account of the app); else give the secret those accounts use`,
+    );
+  return held.length > 0 && same.every(Boolean);
+}
 
 export const findAccount = operation(
   { name: 'findAccount', input: AccountId, output: Account.optional() },
@@ -354,27 +388,16 @@ export const loadAccountCredentials = operation(
       region: row.region,
       endpoint: row.endpoint,
       clientId: row.client_id,
-      clientSecret: openSecret(keyring, row.client_secret_enc, row.id),
-      refreshToken: openSecret(keyring, row.refresh_token_enc, row.id),
+      clientSecret: openAccountSecret(keyring, row.client_secret_enc, row.id),
+      refreshToken: openAccountSecret(keyring, row.refresh_token_enc, row.id),
     };
   },
 );
 
-/** open() with the usual mistake explained: a new key under the old key id fails GCM authentication. */
-function openSecret(keyring: Keyring, sealed: string, accountId: string): string {
-  try {
-    return open(keyring, sealed);
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    const keyId = sealedKeyId(sealed);
-    throw new ConfigError(
-      `the secrets of account ${accountId} do not decrypt with key "${keyId}": CONNECTOR_SECRET_KEY changed without a new CONNECTOR_SECRET_KEY_ID. ` +
-        `Restore the old key, or give the new key a new id and list the old one in CONNECTOR_OLD_SECRET_KEYS as "${keyId}:<key>"`,
-    );
-  }
-}
-
-/** A value that changes whenever the account's credentials or status change: SpApiClients rebuilds on change. */
+/**
+ * A value that changes whenever the account's credentials or status change: SpApiClients rebuilds on change. Every
+ * write of the row bumps updated_at (a rotated secret, a re-link; the order cursor too, which costs a token request).
+ */
 export const accountVersion = operation(
   {
     name: 'accountVersion',
@@ -387,50 +410,5 @@ export const accountVersion = operation(
       .where({ id: accountId })
       .first(db.raw('updated_at::text as version'), 'enabled');
     return row ? { version: row.version, enabled: row.enabled } : undefined;
-  },
-);
-
-const RotationReport = z.object({
-  activeKeyId: z.string(),
-  accounts: z.number(),
-  resealed: z.number(),
-  alreadyCurrent: z.number(),
-});
-export type RotationReport = z.infer<typeof RotationReport>;
-
-/**
- * Re-seals every stored secret under the active key, in one transaction: either all accounts move or none does
- * (a missing old key aborts with a ConfigError naming it). updated_at is left alone: the credentials did not change.
- */
-export const rotateSecrets = operation(
-  { name: 'rotateSecrets', input: z.object({ keyring: KeyringInput }), output: RotationReport },
-  async (db, { keyring }) => {
-    return db.transaction(async (trx) => {
-      const rows = await trx('seller_accounts')
-        .select('id', 'client_secret_enc', 'refresh_token_enc')
-        .orderBy('id')
-        .forUpdate();
-      let resealed = 0;
-      for (const r of rows) {
-        const current = [r.client_secret_enc, r.refresh_token_enc].every(
-          (s: string) => sealedKeyId(s) === keyring.activeKeyId,
-        );
-        if (current) continue;
-        await trx('seller_accounts')
-          .where({ id: r.id })
-          .update({
-            client_secret_enc: seal(keyring, openSecret(keyring, r.client_secret_enc, r.id)),
-            refresh_token_enc: seal(keyring, openSecret(keyring, r.refresh_token_enc, r.id)),
-            secret_key_id: keyring.activeKeyId,
-          });
-        resealed++;
-      }
-      return {
-        activeKeyId: keyring.activeKeyId,
-        accounts: rows.length,
-        resealed,
-        alreadyCurrent: rows.length - resealed,
-      };
-    });
   },
 );

@@ -131,6 +131,8 @@ export interface Blame {
   grant: string;
   grantFix: string;
   unreachableFix: string;
+  /** Who LWA's invalid_client blames, when not the --client-id/--client-secret flags (a rotated secret). */
+  client?: string;
 }
 
 /** getMarketplaceParticipations with the given credentials: proves they work, and says where the seller sells. */
@@ -153,7 +155,7 @@ export function lwaFailure(err: unknown, blame: Blame, endpoint: string | null):
   }
   if (code === 'invalid_client') {
     return new UserError(
-      `--client-id/--client-secret were refused by Login with Amazon (invalid_client): copy the app's LWA credentials again from Developer Central; ${nothing}`,
+      `${blame.client ?? '--client-id/--client-secret'} were refused by Login with Amazon (invalid_client): copy the app's LWA credentials again from Developer Central; ${nothing}`,
     );
   }
   if (err instanceof AmazonAuthFailed)

@@ -85,3 +85,13 @@ export const ORDER_INCLUDED_DATA: readonly IncludedData[] = [
   'FULFILLMENT',
   'PACKAGES',
 ];
+
+/**
+ * Login with Amazon client secrets. A secret lives 180 days (Amazon's rule since 2023: rotate every 180 days, or every
+ * call of the app fails); Amazon e-mails 90 days before the deadline; a rotation (Solution Provider Portal, or
+ * rotateApplicationClientSecret) keeps the old secret valid 7 more days (APPLICATION_OAUTH_CLIENT_NEW_SECRET's
+ * `oldClientSecretExpiryTime`), then LWA refuses it with `invalid_client`.
+ */
+export const LWA_SECRET_LIFETIME_DAYS = 180;
+export const LWA_SECRET_NOTICE_DAYS = 90;
+export const LWA_OLD_SECRET_GRACE_DAYS = 7;

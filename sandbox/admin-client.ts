@@ -171,6 +171,27 @@ export class SandboxAdmin {
     return this.call('POST', `/sellers/${encodeURIComponent(sellerId)}/expire-tokens`);
   }
 
+  /**
+   * Rotates an app's LWA client secret as Amazon does: a new one for every seller of the app, the old one accepted for
+   * `graceSeconds` more (Amazon: 7 days). The answer has the fields of APPLICATION_OAUTH_CLIENT_NEW_SECRET.
+   */
+  rotateAppSecret(
+    clientId: string,
+    opts: { clientSecret?: string; graceSeconds?: number; expiresInSeconds?: number } = {},
+  ): Promise<{
+    clientId: string;
+    newClientSecret: string;
+    newClientSecretExpiryTime: string;
+    oldClientSecretExpiryTime: string;
+  }> {
+    return this.call('POST', `/apps/${encodeURIComponent(clientId)}/rotate-secret`, opts);
+  }
+
+  /** The app's current secret expires now (`current`), or the grace of its rotated-out secrets ends now (`old`). */
+  expireAppSecret(clientId: string, which: 'current' | 'old' = 'current'): Promise<{ expired: string }> {
+    return this.call('POST', `/apps/${encodeURIComponent(clientId)}/expire-secret`, { which });
+  }
+
   /** Stores Orders 2026-01-01 `Order`s exactly as given (an existing orderId is replaced). */
   addOrders(sellerId: string, orders: OrderJson[]): Promise<{ orderIds: string[] }> {
     return this.call('POST', '/orders', { sellerId, orders });

@@ -117,6 +117,14 @@ export interface Subscription {
   processingDirective?: Record<string, any>;
 }
 
+/** An app's (client id's) secret times: Amazon refuses a secret once expired, and an old one after its grace. */
+export interface AppSecretTimes {
+  /** Epoch ms the current secret expires; none: never, as before any rotation. */
+  expiresAt?: number;
+  /** Secrets replaced by a rotation, still accepted until their time. */
+  retired: Array<{ secret: string; until: number }>;
+}
+
 export interface AuthorizationCode {
   sellerId: string;
   expiresAt: number;
@@ -139,6 +147,8 @@ export class SandboxState {
   /** Refresh tokens issued by authorization-code exchanges, beside each seller's configured one. */
   refreshTokens = new Map<string, { sellerId: string; clientId: string }>();
   authorizationCodes = new Map<string, AuthorizationCode>();
+  /** key: LWA client id (routes/lwa.ts). */
+  appSecrets = new Map<string, AppSecretTimes>();
   destinations = new Map<string, Destination>();
   subscriptions = new Map<string, Subscription>();
   nextFeedId = 50_001_000_000;
@@ -204,6 +214,7 @@ export class SandboxState {
       feeds: [...this.feeds.values()],
       accessTokens: [...this.accessTokens.entries()],
       refreshTokens: [...this.refreshTokens.entries()],
+      appSecrets: [...this.appSecrets.entries()],
       nextFeedId: this.nextFeedId,
       destinations: [...this.destinations.values()],
       subscriptions: [...this.subscriptions.values()],
@@ -228,6 +239,7 @@ export class SandboxState {
     for (const f of json.feeds ?? []) state.feeds.set(f.feedId, f);
     state.accessTokens = new Map(json.accessTokens ?? []);
     state.refreshTokens = new Map(json.refreshTokens ?? []);
+    state.appSecrets = new Map(json.appSecrets ?? []);
     state.nextFeedId = json.nextFeedId ?? state.nextFeedId;
     for (const d of json.destinations ?? []) state.destinations.set(d.destinationId, d);
     for (const s of json.subscriptions ?? []) state.subscriptions.set(s.subscriptionId, s);

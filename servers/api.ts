@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { appSecretWarning, listAppSecrets } from '../book/lwa-apps';
 import { orderView } from '../book/orders';
 import { checkShipmentRequest, recordedPackageId, sameSkuQuantities } from '../book/shipments';
 import { Db, ping } from '../db';
@@ -12,7 +13,8 @@ import { App, createApp, HttpError, listen, onlyMethods, requireBearer, RunningS
 /**
  * `connector api`: the HTTP API for warehouse systems.
  * - POST /orders/{amazonOrderId}/shipments (Bearer token): the shipmentDone payload, checked like `connector ship`.
- * - GET /healthz: the process is up. GET /readyz: PostgreSQL and Temporal answer.
+ * - GET /healthz: the process is up. GET /readyz: PostgreSQL and Temporal answer, and no LWA client secret has expired
+ *   (one that expires within 30 days is named, still ready).
  */
 export interface ApiServerOptions {
   db: Db;
@@ -50,7 +52,19 @@ export const readiness = z.object({
   status: z.enum(['ready', 'not ready']),
   database: z.string(),
   temporal: z.string(),
+  /** `ok`, `expiring: <what to do>` (still ready) or `expired: <what to do>` (not ready: every call of the app fails). */
+  lwaSecrets: z.string(),
 });
+
+/** The LWA client secrets of the apps enabled accounts use: an expired one fails readiness, one expiring soon is named. */
+async function lwaSecretsCheck(db: Db): Promise<{ ready: boolean; text: string }> {
+  const apps = (await listAppSecrets(db, {})).filter((app) => app.enabledAccounts.length > 0);
+  for (const status of ['expired', 'expiring'] as const) {
+    const warnings = apps.filter((app) => app.status === status).map((app) => appSecretWarning(app));
+    if (warnings.length) return { ready: status !== 'expired', text: `${status}: ${warnings.join('; ')}` };
+  }
+  return { ready: true, text: 'ok' };
+}
 
 async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -78,12 +92,19 @@ export function registerWarehouseRoutes(app: App, options: ApiServerOptions): vo
         return `unavailable: ${(err as Error).message}`;
       }
     };
-    const [database, temporal] = await Promise.all([
+    const [database, temporal, secrets] = await Promise.all([
       check('PostgreSQL', () => ping(db)),
       check('Temporal', async () => (await options.temporal()).workflowService.getSystemInfo({})),
+      withTimeout('PostgreSQL', 3_000, lwaSecretsCheck(db)).catch((err: Error) => ({
+        ready: false,
+        text: `unknown: ${err.message}`,
+      })),
     ]);
-    const ok = database === 'ok' && temporal === 'ok';
-    return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not ready', database, temporal } };
+    const ok = database === 'ok' && temporal === 'ok' && secrets.ready;
+    return {
+      status: ok ? 200 : 503,
+      body: { status: ok ? 'ready' : 'not ready', database, temporal, lwaSecrets: secrets.text },
+    };
   }
 
   /** 202 once signalled; the package id when the workflow has recorded it within `waitMs`. */

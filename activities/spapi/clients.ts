@@ -14,8 +14,9 @@ interface Cached {
 
 /**
  * One amazon-sp-api client per seller account, kept while the account row is unchanged: the client holds the LWA
- * access token, so rebuilding it per call would cost a token request each time. A change of credentials or status
- * bumps updated_at, and the next forAccount rebuilds.
+ * access token, so rebuilding it per call would cost a token request each time. A change of credentials (a rotated
+ * secret: `connector apps rotate-secret`; a re-link) or status bumps updated_at, and the next forAccount rebuilds:
+ * no restart.
  */
 export class SpApiClients {
   private readonly cache = new Map<string, Cached>();

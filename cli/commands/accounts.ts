@@ -3,6 +3,7 @@ import { CliContext, withContext } from '../context';
 import { print, table } from '../output';
 import { Blame, checkWithAmazon, lwaFailure, obtainAuthorization } from '../oauth-callback';
 import { describeLeftovers, marketplaceView, registerAccountMarketplaces, unknownView } from './marketplaces';
+import { AppSecretView, appSecretView, describeAppSecret, secretExpiresOption } from './apps';
 import { UserError } from '../../lib/errors';
 import { keyringFromEnv } from '../../lib/secrets';
 import {
@@ -29,7 +30,11 @@ import {
   listMarketplaces,
   resolveRegionMarketplaces,
 } from '../../book/marketplaces';
+import { AppSecret, describeExpiry, listAppSecrets } from '../../book/lwa-apps';
 import { exchangeAuthorizationCode } from '../../activities/spapi/client';
+
+const SECRET_EXPIRES_HELP =
+  "when the LWA client secret expires, like 2027-05-31 (Solution Provider Portal → your app → LWA credentials); default: the app's recorded date, else 90 days from now, marked assumed";
 
 /** `connector accounts ...`: connect seller accounts (typed-in credentials or "link with Amazon") and manage them. */
 export function register(program: Command): void {
@@ -47,6 +52,7 @@ export function register(program: Command): void {
     .addOption(
       new Option('--client-secret <secret>', 'LWA client secret of the app').env('CONNECTOR_LWA_CLIENT_SECRET'),
     )
+    .addOption(secretExpiresOption(SECRET_EXPIRES_HELP))
     .option('--refresh-token <token>', 'refresh token of the authorization (Atzr|...)')
     .option('--endpoint <url>', 'send all traffic to this sandbox base URL, like http://127.0.0.1:8700')
     .option(
@@ -64,6 +70,7 @@ export function register(program: Command): void {
           clientId: opts.clientId,
           clientSecret: opts.clientSecret,
           refreshToken: opts.refreshToken,
+          secretExpiresAt: opts.secretExpires,
         };
         const result = await connect(ctx, input, {
           marketplaces: opts.marketplaces,
@@ -88,6 +95,7 @@ export function register(program: Command): void {
     .addOption(
       new Option('--client-secret <secret>', 'LWA client secret of the app').env('CONNECTOR_LWA_CLIENT_SECRET'),
     )
+    .addOption(secretExpiresOption(SECRET_EXPIRES_HELP))
     .addOption(
       new Option('--application-id <id>', 'SP-API application id (amzn1.sp.solution....)').env(
         'CONNECTOR_SP_APPLICATION_ID',
@@ -114,21 +122,29 @@ export function register(program: Command): void {
     .action((_opts, cmd: Command) =>
       withContext(async (ctx) => {
         const db = ctx.getDb();
+        const apps = await listAppSecrets(db, {});
         const views = await Promise.all(
-          (await listAccounts(db, {})).map(async (a) => view(a, await accountMarketplaces(db, { accountId: a.id }))),
-        );
-        print(cmd, views, () =>
-          table(
-            views.map((v) => ({
-              name: v.name,
-              'seller id': v.sellerId,
-              region: v.region,
-              enabled: v.enabled ? 'yes' : 'no',
-              marketplaces: enabledCodes(v),
-              endpoint: v.endpoint ?? 'amazon',
-              key: v.secretKeyId,
-            })),
+          (await listAccounts(db, {})).map(async (a) =>
+            view(a, await accountMarketplaces(db, { accountId: a.id }), apps),
           ),
+        );
+        const warnings = apps.filter((app) => app.status !== 'ok').map((app) => appSecretView(app).warning);
+        print(cmd, views, () =>
+          [
+            table(
+              views.map((v) => ({
+                name: v.name,
+                'seller id': v.sellerId,
+                region: v.region,
+                enabled: v.enabled ? 'yes' : 'no',
+                marketplaces: enabledCodes(v),
+                endpoint: v.endpoint ?? 'amazon',
+                key: v.secretKeyId,
+                'client secret': v.appSecret ? describeExpiry(v.appSecret) : 'expiry unknown',
+              })),
+            ),
+            ...warnings.map((w) => `warning: ${w}`),
+          ].join('\n'),
         );
       }),
     );
@@ -139,7 +155,9 @@ export function register(program: Command): void {
     .action((name: string, _opts, cmd: Command) =>
       withContext(async (ctx) => {
         const db = ctx.getDb();
-        const v = view(await getAccount(db, { accountId: name }), await accountMarketplaces(db, { accountId: name }));
+        const account = await getAccount(db, { accountId: name });
+        const apps = await listAppSecrets(db, { clientId: account.clientId });
+        const v = view(account, await accountMarketplaces(db, { accountId: name }), apps);
         print(cmd, v, () => describeAccount(v));
       }),
     );
@@ -221,7 +239,7 @@ async function connect(ctx: CliContext, input: NewAccount, opts: ConnectOptions)
       warnings.push(`Amazon does not list ${m.code} among the account's marketplaces; it is enabled as you asked`);
     changes.push({ marketplaceId: m.id, participating: !opts.verify, enabled: true });
   }
-  const { account, created } = await saveAccount(db, {
+  const { account, created, appSecret } = await saveAccount(db, {
     keyring,
     account: a,
     marketplaces: changes,
@@ -233,7 +251,7 @@ async function connect(ctx: CliContext, input: NewAccount, opts: ConnectOptions)
       `no marketplace is enabled: run \`connector accounts marketplaces refresh ${account.id}\` or \`accounts marketplaces enable ${account.id} CODE\``,
     );
   return {
-    ...view(account, []),
+    ...view(account, [], [appSecret]),
     created,
     marketplaces,
     unknown: unknown.map((p) => unknownView(p, a.region)),
@@ -257,6 +275,7 @@ interface LinkOptions {
   sellerId?: string;
   marketplaces?: string;
   timeout: string;
+  secretExpires?: Date;
 }
 
 /** Consent URL → redirect (local callback or pasted) → verified state → LWA code exchange → checked → saved. */
@@ -302,7 +321,14 @@ async function link(ctx: CliContext, cmd: Command, opts: LinkOptions): Promise<v
     throw new UserError('Login with Amazon answered without a refresh token: run `connector accounts link` again');
   const result = await connect(
     ctx,
-    { ...app, id: name, region: home.region, sellerId: authorization.sellingPartnerId, refreshToken },
+    {
+      ...app,
+      id: name,
+      region: home.region,
+      sellerId: authorization.sellingPartnerId,
+      refreshToken,
+      secretExpiresAt: opts.secretExpires,
+    },
     {
       marketplaces: opts.marketplaces,
       verify: true,
@@ -337,7 +363,8 @@ async function assertNoOpenOrders(ctx: CliContext, accountId: string): Promise<v
 }
 
 /** The shape of `accounts list/show --json`. Secrets never leave the database; they are shown as a mask. */
-function view(a: Account, marketplaces: AccountMarketplace[]) {
+function view(a: Account, marketplaces: AccountMarketplace[], apps: AppSecret[]) {
+  const app = apps.find((p) => p.clientId === a.clientId);
   return {
     name: a.id,
     sellerId: a.sellerId,
@@ -352,6 +379,8 @@ function view(a: Account, marketplaces: AccountMarketplace[]) {
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
     marketplaces: marketplaces.map(marketplaceView),
+    /** The app's secret expiry; null for an account whose app the book has no row for. */
+    appSecret: (app ? appSecretView(app) : null) as AppSecretView | null,
   };
 }
 
@@ -368,6 +397,7 @@ function describeConnected(r: Awaited<ReturnType<typeof connect>>): string {
   return [
     `account ${r.name} ${r.created ? 'connected' : 're-linked'}: seller ${r.sellerId}, region ${r.region}, ${r.endpoint ? `sandbox ${r.endpoint}` : 'Amazon'}`,
     `marketplaces enabled: ${enabledCodes(r)}`,
+    ...(r.appSecret ? [describeAppSecret(r.appSecret)] : []),
     ...describeLeftovers(r),
     ...r.warnings.map((w) => `warning: ${w}`),
   ].join('\n');
@@ -381,6 +411,7 @@ function describeAccount(v: ReturnType<typeof view>): string {
     `  endpoint       ${v.endpoint ?? "Amazon's hosts"}`,
     `  client id      ${v.clientId}`,
     `  client secret  ${v.clientSecret}   refresh token ${v.refreshToken}   (sealed with key ${v.secretKeyId})`,
+    v.appSecret ? describeAppSecret(v.appSecret, '  ') : '  LWA client secret expiry unknown',
     `  order cursor   ${v.orderCursor ? new Date(v.orderCursor).toISOString() : '-'}`,
     '',
     table(v.marketplaces),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import * as accounts from './accounts';
+import * as apps from './apps';
 import * as backfill from './backfill';
 import * as catalog from './catalog';
 import * as deliveries from './deliveries';
@@ -20,6 +21,7 @@ const modules: Array<{ register(program: Command): void }> = [
   start,
   ops,
   accounts,
+  apps,
   marketplaces,
   keys,
   sync,

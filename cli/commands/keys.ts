@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withContext } from '../context';
 import { print } from '../output';
 import { keyringFromEnv } from '../../lib/secrets';
-import { rotateSecrets } from '../../book/accounts';
+import { rotateSecrets } from '../../book/account-secrets';
 
 /** `connector keys rotate`: move every stored secret to the key in CONNECTOR_SECRET_KEY. */
 export function register(program: Command): void {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
+import { LWA_OLD_SECRET_GRACE_DAYS, LWA_SECRET_LIFETIME_DAYS } from '../../lib/amazon-facts';
 import type { Ctx, Route, Sandbox } from '../context';
-import { Reply } from '../http';
+import { HttpError, iso, ok, Reply } from '../http';
 
 /**
  * Login with Amazon (POST /auth/o2/token: refresh_token, authorization_code and client_credentials grants, JSON or form
@@ -54,11 +55,8 @@ async function token(ctx: Ctx): Promise<Reply> {
       'The authorization grant type is not supported by the authorization server',
     );
   }
-  if (!p.client_id || !p.client_secret) return lwaError(401, 'invalid_client', 'Client authentication failed');
-  const sellers = [...sb.state.sellers.values()];
-  if (!sellers.some((s) => s.clientId === p.client_id && s.clientSecret === p.client_secret)) {
+  if (!p.client_id || !p.client_secret || !clientAccepted(sb, p.client_id, p.client_secret))
     return lwaError(401, 'invalid_client', 'Client authentication failed');
-  }
 
   if (p.grant_type === 'refresh_token') {
     if (!p.refresh_token)
@@ -89,6 +87,78 @@ async function token(ctx: Ctx): Promise<Reply> {
     return lwaError(400, 'invalid_scope', 'The request has an invalid parameter : scope');
   }
   return { status: 200, body: { ...issueAccessToken(sb, null, p.client_id, p.scope), scope: p.scope } };
+}
+
+/** The app's current secret until it expires, or a rotated-out one until its grace ends: else invalid_client. */
+function clientAccepted(sb: Sandbox, clientId: string, secret: string): boolean {
+  const now = sb.now();
+  const times = sb.state.appSecrets.get(clientId);
+  if ([...sb.state.sellers.values()].some((s) => s.clientId === clientId && s.clientSecret === secret))
+    return times?.expiresAt === undefined || times.expiresAt > now;
+  return (times?.retired ?? []).some((r) => r.secret === secret && r.until > now);
+}
+
+const adminError = (status: number, message: string) => new HttpError(status, [{ code: 'AdminError', message }]);
+
+function appSellers(ctx: Ctx) {
+  const sellers = [...ctx.sb.state.sellers.values()].filter((s) => s.clientId === ctx.params.clientId);
+  if (!sellers.length) throw adminError(404, `no seller uses app ${ctx.params.clientId}`);
+  return sellers;
+}
+
+const seconds = (v: unknown, name: string, fallback: number): number => {
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || (v as number) < 0) throw adminError(400, `${name} must be a whole number of seconds`);
+  return v as number;
+};
+
+/**
+ * POST /_sandbox/apps/{clientId}/rotate-secret {clientSecret?, graceSeconds?, expiresInSeconds?}: what Amazon does on
+ * a rotation (Solution Provider Portal, or rotateApplicationClientSecret): a new secret for every seller of the app,
+ * valid 180 days; the old one keeps working for the grace (7 days), never past its own expiry. Answers with the
+ * fields of Amazon's APPLICATION_OAUTH_CLIENT_NEW_SECRET notification.
+ */
+async function rotateSecret(ctx: Ctx): Promise<Reply> {
+  const sellers = appSellers(ctx);
+  const body = ((await ctx.jsonBody()) ?? {}) as Record<string, unknown>;
+  const now = ctx.sb.now();
+  const grace = seconds(body.graceSeconds, 'graceSeconds', LWA_OLD_SECRET_GRACE_DAYS * 86_400);
+  const lifetime = seconds(body.expiresInSeconds, 'expiresInSeconds', LWA_SECRET_LIFETIME_DAYS * 86_400);
+  const newSecret =
+    typeof body.clientSecret === 'string' && body.clientSecret ? body.clientSecret : `amzn1.oa2-cs.v1.${random(24)}`;
+  const times = ctx.sb.state.appSecrets.get(ctx.params.clientId) ?? { retired: [] };
+  const until = Math.min(times.expiresAt ?? Infinity, now + grace * 1000);
+  const retired = [...new Set(sellers.map((s) => s.clientSecret))].map((secret) => ({ secret, until }));
+  times.retired = [...times.retired.filter((r) => r.until > now), ...retired];
+  times.expiresAt = now + lifetime * 1000;
+  ctx.sb.state.appSecrets.set(ctx.params.clientId, times);
+  for (const s of sellers) s.clientSecret = newSecret;
+  ctx.sb.changed();
+  return ok({
+    clientId: ctx.params.clientId,
+    newClientSecret: newSecret,
+    newClientSecretExpiryTime: iso(times.expiresAt),
+    oldClientSecretExpiryTime: iso(until),
+  });
+}
+
+/**
+ * POST /_sandbox/apps/{clientId}/expire-secret {which?: "current" | "old"}: the app's current secret expires now (no
+ * rotation in time: every token request fails), or the grace of the rotated-out ones ends now. Access tokens already
+ * issued live on, as Amazon's do: `POST /_sandbox/sellers/{id}/expire-tokens` ends them.
+ */
+async function expireSecret(ctx: Ctx): Promise<Reply> {
+  appSellers(ctx);
+  const body = ((await ctx.jsonBody()) ?? {}) as Record<string, unknown>;
+  const which = body.which ?? 'current';
+  if (which !== 'current' && which !== 'old') throw adminError(400, 'which must be "current" or "old"');
+  const now = ctx.sb.now();
+  const times = ctx.sb.state.appSecrets.get(ctx.params.clientId) ?? { retired: [] };
+  if (which === 'current') times.expiresAt = now;
+  else times.retired = times.retired.map((r) => ({ ...r, until: Math.min(r.until, now) }));
+  ctx.sb.state.appSecrets.set(ctx.params.clientId, times);
+  ctx.sb.changed();
+  return ok({ clientId: ctx.params.clientId, expired: which });
 }
 
 const html = (status: number, body: string): Reply => ({
@@ -171,4 +241,6 @@ export function authenticate(
 export const lwaRoutes: Route[] = [
   { method: 'POST', path: '/auth/o2/token', kind: 'lwa', operation: 'lwaToken', handler: token },
   { method: 'GET', path: '/apps/authorize/consent', kind: 'page', handler: consent },
+  { method: 'POST', path: '/_sandbox/apps/{clientId}/rotate-secret', kind: 'admin', handler: rotateSecret },
+  { method: 'POST', path: '/_sandbox/apps/{clientId}/expire-secret', kind: 'admin', handler: expireSecret },
 ];

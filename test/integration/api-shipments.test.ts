@@ -75,7 +75,7 @@ describe('warehouse API: shipments over HTTP reach the order workflow', () => {
     expect(await answer(await fetch(`${api.url}/healthz`))).toEqual({ status: 200, body: { status: 'ok' } });
     expect(await answer(await fetch(`${api.url}/readyz`))).toEqual({
       status: 200,
-      body: { status: 'ready', database: 'ok', temporal: 'ok' },
+      body: { status: 'ready', database: 'ok', temporal: 'ok', lwaSecrets: 'ok' },
     });
     const cut = await startApiServer({
       db: h.testDb.db,
@@ -86,7 +86,7 @@ describe('warehouse API: shipments over HTTP reach the order workflow', () => {
     try {
       expect(await answer(await fetch(`${cut.url}/readyz`))).toEqual({
         status: 503,
-        body: { status: 'not ready', database: 'ok', temporal: 'unavailable: connection refused' },
+        body: { status: 'not ready', database: 'ok', temporal: 'unavailable: connection refused', lwaSecrets: 'ok' },
       });
     } finally {
       await cut.close();

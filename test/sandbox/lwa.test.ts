@@ -234,3 +234,69 @@ describe('x-amz-access-token on every SP-API call', () => {
     expect((await seller.call('GET', path)).json.errors[0].details).toBe('The access token you provided has expired.');
   });
 });
+
+describe("an app's client secret: Amazon's rotation with a grace, and expiry", () => {
+  const DAY = 86_400_000;
+  let app = 0;
+  /** Two sellers who authorized the same app (its own client id: other tests keep theirs). */
+  async function twoSellersOfOneApp() {
+    const clientId = `amzn1.application-oa2-client.rotating-${++app}`;
+    const a = sellerSpec({ clientId, clientSecret: 'amzn1.oa2-cs.v1.first' });
+    const b = sellerSpec({ clientId, clientSecret: 'amzn1.oa2-cs.v1.first' });
+    await t.admin.createSeller(a);
+    await t.admin.createSeller(b);
+    return { clientId, a, b };
+  }
+  const refresh = (seller: { refreshToken: string; clientId: string }, secret: string) =>
+    token({
+      grant_type: 'refresh_token',
+      refresh_token: seller.refreshToken,
+      client_id: seller.clientId,
+      client_secret: secret,
+    });
+  const outcome = async (res: Promise<{ status: number; json: any }>) => {
+    const r = await res;
+    return r.status === 200 ? 200 : `${r.status} ${r.json.error}`;
+  };
+
+  test('a rotation gives every seller of the app the new secret; the old one works 7 more days, then invalid_client', async () => {
+    const { clientId, a, b } = await twoSellersOfOneApp();
+    const rotated = await t.admin.rotateAppSecret(clientId);
+    expect(rotated).toEqual({
+      clientId,
+      newClientSecret: expect.stringMatching(/^amzn1\.oa2-cs\.v1\.[\w-]{20,}$/),
+      newClientSecretExpiryTime: new Date(clock + 180 * DAY).toISOString(),
+      oldClientSecretExpiryTime: new Date(clock + 7 * DAY).toISOString(),
+    });
+    expect((await t.admin.getSeller(b.sellerId))?.clientSecret).toBe(rotated.newClientSecret);
+    for (const seller of [a, b]) {
+      expect(await outcome(refresh(seller, 'amzn1.oa2-cs.v1.first'))).toBe(200);
+      expect(await outcome(refresh(seller, rotated.newClientSecret))).toBe(200);
+    }
+    clock += 7 * DAY + 1000;
+    expect(await outcome(refresh(a, 'amzn1.oa2-cs.v1.first'))).toBe('401 invalid_client');
+    expect(await outcome(refresh(a, rotated.newClientSecret))).toBe(200);
+    clock += 174 * DAY;
+    expect(await outcome(refresh(a, rotated.newClientSecret))).toBe('401 invalid_client');
+  });
+
+  test('expire-secret: the current secret (no rotation in time), or the old one before its grace ends', async () => {
+    const { clientId, a } = await twoSellersOfOneApp();
+    await t.admin.expireAppSecret(clientId);
+    expect(await outcome(refresh(a, 'amzn1.oa2-cs.v1.first'))).toBe('401 invalid_client');
+    // A rotation after the deadline: the new secret works, the expired one is not revived by the grace.
+    const rotated = await t.admin.rotateAppSecret(clientId, { clientSecret: 'amzn1.oa2-cs.v1.second' });
+    expect(rotated.oldClientSecretExpiryTime).toBe(new Date(clock).toISOString());
+    expect(await outcome(refresh(a, 'amzn1.oa2-cs.v1.first'))).toBe('401 invalid_client');
+    expect(await outcome(refresh(a, 'amzn1.oa2-cs.v1.second'))).toBe(200);
+
+    await t.admin.rotateAppSecret(clientId, { clientSecret: 'amzn1.oa2-cs.v1.third', graceSeconds: 3600 });
+    expect(await outcome(refresh(a, 'amzn1.oa2-cs.v1.second'))).toBe(200);
+    await t.admin.expireAppSecret(clientId, 'old');
+    expect(await outcome(refresh(a, 'amzn1.oa2-cs.v1.second'))).toBe('401 invalid_client');
+    expect(await outcome(refresh(a, 'amzn1.oa2-cs.v1.third'))).toBe(200);
+    await expect(t.admin.rotateAppSecret('amzn1.application-oa2-client.nobody')).rejects.toThrow(
+      /404.*no seller uses app/,
+    );
+  });
+});
