@@ -35,19 +35,8 @@ export async function callSpApi<T = any>(sp: SellingPartner, req: SpApiRequest):
         ...(req.body !== undefined ? { body: req.body } : {}),
         options: { raw_result: true, ...(req.version ? { version: req.version } : {}) },
       } as any)) as unknown as RawResult;
-    } catch (err: any) {
-      if (LWA_AUTH_ERRORS.has(err?.code)) {
-        throw new AmazonAuthFailed(
-          `${req.operation}: Login with Amazon refused the credentials (${err.code}): ${err.message}`,
-          req.operation,
-          400,
-          err.code,
-        );
-      }
-      throw new AmazonUnavailable(
-        `${req.operation}: ${err?.code ?? 'network error'}: ${err?.message ?? err}`,
-        req.operation,
-      );
+    } catch (err) {
+      throw transportFailure(req.operation, err);
     }
     const text = Buffer.concat(raw.chunks).toString('utf8');
     const status = raw.statusCode;
@@ -71,7 +60,10 @@ export async function callSpApi<T = any>(sp: SellingPartner, req: SpApiRequest):
       /expired/i.test(String(first.details ?? first.message)) &&
       attempt === 0
     ) {
-      await sp.refreshAccessToken();
+      // A token request of our own: LWA refusing the client (an expired or revoked secret) is AmazonAuthFailed here too.
+      await sp.refreshAccessToken().catch((err) => {
+        throw transportFailure(req.operation, err);
+      });
       continue;
     }
     if (status === 429) {
@@ -102,6 +94,18 @@ export async function callSpApi<T = any>(sp: SellingPartner, req: SpApiRequest):
       first.details,
     );
   }
+}
+
+/** The client threw before Amazon answered the call: LWA refused the credentials, or the network failed. */
+function transportFailure(operation: string, err: any): AmazonAuthFailed | AmazonUnavailable {
+  if (LWA_AUTH_ERRORS.has(err?.code))
+    return new AmazonAuthFailed(
+      `${operation}: Login with Amazon refused the credentials (${err.code}): ${err.message}`,
+      operation,
+      400,
+      err.code,
+    );
+  return new AmazonUnavailable(`${operation}: ${err?.code ?? 'network error'}: ${err?.message ?? err}`, operation);
 }
 
 function header(headers: RawResult['headers'], name: string): string | undefined {
