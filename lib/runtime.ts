@@ -16,6 +16,8 @@ export interface RuntimeInfo {
   sandboxUrl?: string;
   uiUrl?: string;
   codecUrl?: string;
+  /** Prometheus metrics of the worker `connector start` runs. */
+  metricsUrl?: string;
   /** The demo's generated CONNECTOR_SECRET_KEY (mode 600), only when `connector start` made one. */
   secretKeyFile?: string;
 }

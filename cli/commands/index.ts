@@ -13,12 +13,14 @@ import * as pii from './pii';
 import * as sandbox from './sandbox';
 import * as servers from './servers';
 import * as start from './start';
+import * as status from './status';
 import * as stockSync from './stock-sync';
 import * as sync from './sync';
 
 /** Each command module adds its subcommands to the program; the list is the CLI's table of contents. */
 const modules: Array<{ register(program: Command): void }> = [
   start,
+  status,
   ops,
   accounts,
   apps,

@@ -4,7 +4,6 @@ import path from 'path';
 import type { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb, migrateLatest, ping } from '../../db';
-import { listAccounts } from '../../book/accounts';
 import { Config, ConfigError, loadConfig } from '../../lib/config';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { UserError } from '../../lib/errors';
@@ -17,9 +16,8 @@ import { clearRuntime, writeRuntime } from '../../lib/runtime';
 import { startCodecServer } from '../../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
 import { applySchedules } from '../../workers/schedules';
-import type { OrderSyncResult } from '../../workflows/order-sync';
-import { listOrders } from '../../book/orders';
 import { createDemoAccounts, isDemoBook } from '../demo';
+import { firstSync } from '../first-sync';
 
 export function register(program: Command): void {
   program
@@ -162,7 +160,15 @@ async function startEverything(
     speedup = demo.speedup;
     say(`SP-API sandbox          ${demo.url} (demo accounts: ${demo.accountIds.join(', ')})`);
   }
-  writeRuntime(config, { databaseUrl, temporalAddress, sandboxUrl, uiUrl, codecUrl, secretKeyFile });
+  writeRuntime(config, {
+    databaseUrl,
+    temporalAddress,
+    sandboxUrl,
+    uiUrl,
+    codecUrl,
+    metricsUrl: metricsServer.url,
+    secretKeyFile,
+  });
   stops.push(async () => clearRuntime(config));
 
   const connector = await createConnectorWorker({ config, db, temporalAddress, rateSpeedup: speedup, metrics });
@@ -174,35 +180,7 @@ async function startEverything(
   });
   await applySchedules(connector.client, db, config);
 
-  // A first sync of every account right away, rather than waiting for the first tick.
-  const ids = (await listAccounts(db, {})).filter((a) => a.enabled).map((a) => a.id);
-  const results = await Promise.all(
-    ids.map(
-      (accountId) =>
-        connector.client.workflow.execute('orderSync', {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId: `order-sync:${accountId}:start:${Date.now()}`,
-          args: [{ accountId, advanceCursor: true, collectIds: true }],
-        }) as Promise<OrderSyncResult>,
-    ),
-  );
-  const expected = results.reduce((n, r) => n + r.dispatched - r.pending, 0);
-  const deadline = Date.now() + 120_000;
-  let orders = await listOrders(db, { limit: 10_000 });
-  while (orders.length < expected && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    orders = await listOrders(db, { limit: 10_000 });
-  }
-  say('');
-  for (const o of orders.slice().reverse()) {
-    say(
-      `imported ${o.amazonOrderId}  ${o.account.padEnd(8)} ${String(o.marketplace).padEnd(3)} ${String(o.channel).padEnd(3)} ${o.state.padEnd(16)} ${o.total} ${o.currency}`,
-    );
-  }
-  say('');
-  say(
-    `${orders.length} orders in the book (${results.reduce((n, r) => n + r.pending, 0)} pending on Amazon, waiting).`,
-  );
+  await firstSync({ client: connector.client, db, taskQueue: config.TEMPORAL_TASK_QUEUE, say });
   if (uiUrl) say(`Temporal UI             ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
   say('Press Ctrl-C to stop everything.');
 }
