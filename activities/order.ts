@@ -172,6 +172,13 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           await confirmShipment(spapi, input.accountId, input.amazonOrderId, pkg.request);
           await recordConfirmation(db, { ...input, deliveryId: pkg.deliveryId, accepted: true });
         } catch (err) {
+          if (err instanceof AmazonAuthFailed) {
+            // The credentials were refused (an expired LWA client secret), not the package: it stays to be confirmed,
+            // and the order waits for `retry` once they are fixed (`connector apps rotate-secret`).
+            rejected = `package ${pkg.packageReferenceId} (tracking ${pkg.trackingNumber}) not confirmed: ${err.message}`;
+            await markAttention(db, { ...input, reason: rejected, source: 'confirmation' });
+            break;
+          }
           if (!(err instanceof AmazonRejected)) throw asActivityFailure(err);
           rejected = `Amazon rejected package ${pkg.packageReferenceId} (tracking ${pkg.trackingNumber}): ${err.amazonMessage}`;
           await recordConfirmation(db, {

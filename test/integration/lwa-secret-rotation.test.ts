@@ -159,10 +159,13 @@ describe('an expired secret', () => {
     return order;
   }
 
-  it('fails the calls as AmazonAuthFailed: orders are flagged with the reason, the sync fails with its cursor kept; after rotate-secret and `orders retry` they import', async () => {
-    // B's client holds an access token (its last call needed one), which runs out with the hour.
+  it('fails the calls as AmazonAuthFailed: orders and shipments are flagged with the reason, the sync fails with its cursor kept; after rotate-secret and `orders retry` they go through', async () => {
+    // Each account's client holds an access token (its last call needed one), which runs out with the hour.
     const warm = await signalNewOrder(B);
-    await eventually(async () => expect(await stateOf(warm.orderId)).toBe('confirmed'));
+    const toShip = await signalNewOrder(A);
+    await eventually(async () =>
+      expect([await stateOf(warm.orderId), await stateOf(toShip.orderId)]).toEqual(['confirmed', 'confirmed']),
+    );
     // No rotation in time: Amazon refuses the secret at the next token request.
     await h.admin.expireAppSecret(CLIENT_ID);
     for (const seller of [A, B]) await h.admin.expireAccessTokens(seller.sellerId);
@@ -174,6 +177,23 @@ describe('an expired secret', () => {
       return view!;
     });
     expect(flagged.attentionReason).toMatch(/^getOrder: Login with Amazon refused the credentials \(invalid_client\)/);
+
+    // A package shipped meanwhile stays to be confirmed, the order flagged with the reason.
+    expect(
+      (await runCli(['ship', toShip.orderId, '--carrier', 'UPS', '--tracking', '1ZLWAEXPIRED01'])).error,
+    ).toBeUndefined();
+    const unconfirmed = await eventually(async () => {
+      const view = await orderView(h.testDb.db, { amazonOrderId: toShip.orderId });
+      expect(view?.state).toBe('needs_attention');
+      return view!;
+    });
+    expect(unconfirmed.attentionReason).toMatch(
+      /^package 1 \(tracking 1ZLWAEXPIRED01\) not confirmed: confirmShipment: Login with Amazon refused the credentials \(invalid_client\)/,
+    );
+    expect(unconfirmed.deliveries.find((d) => d.tracking === '1ZLWAEXPIRED01')).toMatchObject({
+      confirmation: 'pending',
+      confirmationError: null,
+    });
 
     const cursor = async () =>
       (await h.testDb.db('seller_accounts').where({ id: A.id }).first('order_cursor')).order_cursor;
@@ -199,8 +219,12 @@ describe('an expired secret', () => {
       expiresAt: `${expires}T00:00:00.000Z`,
       status: 'ok',
     });
-    expect((await runCli(['orders', 'retry', signalled.orderId])).error).toBeUndefined();
-    await eventually(async () => expect(await stateOf(signalled.orderId)).toBe('confirmed'));
+    for (const flaggedOrder of [signalled, toShip])
+      expect((await runCli(['orders', 'retry', flaggedOrder.orderId])).error).toBeUndefined();
+    await eventually(async () =>
+      expect([await stateOf(signalled.orderId), await stateOf(toShip.orderId)]).toEqual(['confirmed', 'shipped']),
+    );
+    expect((await h.admin.getOrder(toShip.orderId))?.fulfillment?.fulfillmentStatus).toBe('SHIPPED');
     const handle = h.client.workflow.getHandle(orderWorkflowId(B.id, signalled.orderId));
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
