@@ -33,7 +33,13 @@ function askHidden(options: { stdin: NodeJS.ReadableStream; prompt: NodeJS.Writa
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = readline.createInterface({ input: options.stdin, output: silent, terminal: true });
   options.prompt.write(options.question);
-  return new Promise<string>((resolve) => {
+  return new Promise<string>((resolve, reject) => {
+    // Raw mode: Ctrl-C reaches readline, not the process; without this it would pause and wait for ever.
+    rl.on('SIGINT', () => {
+      rl.close();
+      options.prompt.write('\n');
+      reject(new UserError('cancelled: no new secret was given, nothing was saved'));
+    });
     rl.question('', (answer) => {
       rl.close();
       options.prompt.write('\n');

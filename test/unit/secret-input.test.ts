@@ -30,6 +30,13 @@ describe('readNewSecret', () => {
     expect(s.shown()).toBe('new secret: \n');
   });
 
+  it('Ctrl-C at the prompt cancels in one line', async () => {
+    const s = streams('\u0003', true);
+    await expect(readNewSecret({ env: {}, ...s, question: 'new secret: ' })).rejects.toThrow(
+      /^cancelled: no new secret was given, nothing was saved$/,
+    );
+  });
+
   it('nothing, or a value with spaces, is one line saying where the secret can come from', async () => {
     for (const input of ['', 'two words\n']) {
       await expect(readNewSecret({ env: {}, ...streams(input, false), question: '' })).rejects.toThrow(
