@@ -116,6 +116,7 @@ async function writeOrder(
     purchase_date: mapped.purchaseDate,
     amazon_updated_at: mapped.lastUpdatedTime,
     latest_ship_date: mapped.latestShipDate,
+    ship_service_level: mapped.shipServiceLevel,
     partner_id: partnerId,
     delivery_address_id: addressId,
     amount_untaxed: mapped.totals.untaxed,

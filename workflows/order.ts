@@ -1,8 +1,10 @@
 import {
+  allHandlersFinished,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   patched,
   proxyActivities,
   setHandler,
@@ -19,6 +21,15 @@ export const amazonUpdate = defineSignal<[OrderHeader]>('amazonUpdate');
 export const shipmentDone = defineSignal<[unknown]>('shipmentDone');
 export const retry = defineSignal('retry');
 export const stateQuery = defineQuery<OrderWorkflowState>('state');
+
+/** What became of a shipment sent as the `ship` update: its package (Amazon's answer comes later, in the book), or why not. */
+export type ShipResult =
+  { outcome: 'recorded'; packageReferenceId: number; duplicate: boolean } | { outcome: 'rejected'; reason: string };
+/**
+ * A shipment from the API or the CLI, as a Workflow Update: its validator refuses a malformed payload before anything
+ * enters history, and the caller learns the package it became. The `shipmentDone` signal stays for the Temporal UI.
+ */
+export const ship = defineUpdate<ShipResult, [unknown]>('ship');
 
 export interface OrderInput {
   accountId: string;
@@ -72,7 +83,10 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   let latest = input.header;
   let reconciled: string | null = null; // lastUpdatedTime of the header last imported
   let retryRequested = false;
-  const inbox: unknown[] = [];
+  /** Shipments waiting to be recorded, in arrival order; an update's carries its request number for the answer. */
+  const inbox: Array<{ payload: unknown; request?: number }> = [];
+  const answers = new Map<number, ShipResult>();
+  let requests = 0;
   const state: OrderWorkflowState = {
     amazonOrderId: latest.amazonOrderId,
     phase: 'pending',
@@ -90,7 +104,29 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   setHandler(amazonUpdate, (header) => {
     latest = newerHeader(latest, header);
   });
-  setHandler(shipmentDone, (payload) => void inbox.push(payload));
+  setHandler(shipmentDone, (payload) => void inbox.push({ payload }));
+  setHandler(
+    ship,
+    async (payload) => {
+      const request = ++requests;
+      inbox.push({ payload, request });
+      await condition(() => answers.has(request));
+      const answer = answers.get(request)!;
+      answers.delete(request);
+      return answer;
+    },
+    {
+      validator: (payload) => {
+        const checked = checkShipment(payload);
+        if (!checked.ok) throw new Error(checked.reason);
+      },
+    },
+  );
+  /** A shipment refused: visible in the `state` query, and the answer of the update that sent it. */
+  const refuse = (entry: { request?: number }, reason: string) => {
+    state.rejectedShipments.push({ reason });
+    if (entry.request) answers.set(entry.request, { outcome: 'rejected', reason });
+  };
   setHandler(retry, () => void (retryRequested = true));
   setHandler(stateQuery, () => ({ ...state, upToDate: !hasNewUpdate() }));
 
@@ -166,23 +202,28 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   /** Phase: shipments typed by people or sent by the warehouse are checked, then recorded as packages. */
   const takeShipments = async (current: OrderSummary): Promise<OrderSummary> => {
     while (inbox.length > 0 && current.channel === 'FBM') {
-      const checked = checkShipment(inbox.shift());
+      const entry = inbox.shift()!;
+      const checked = checkShipment(entry.payload);
       if (!checked.ok) {
-        state.rejectedShipments.push({ reason: checked.reason });
+        refuse(entry, checked.reason);
         await flag(`shipment rejected: ${checked.reason}`);
         continue;
       }
       const recorded = await recordShipment({ ...ref(), shipment: checked.shipment });
       if (recorded.outcome === 'rejected') {
-        state.rejectedShipments.push({ reason: recorded.reason });
+        refuse(entry, recorded.reason);
         await flag(`shipment rejected: ${recorded.reason}`);
         continue;
+      }
+      if (entry.request) {
+        const { packageReferenceId, duplicate = false } = recorded;
+        answers.set(entry.request, { outcome: 'recorded', packageReferenceId, duplicate });
       }
       current = applySummary({ ...current, ...recorded.summary });
     }
     if (inbox.length > 0 && current.channel !== 'FBM') {
       const reason = 'shipmentDone is for FBM orders; Amazon ships FBA orders';
-      inbox.splice(0).forEach(() => state.rejectedShipments.push({ reason }));
+      inbox.splice(0).forEach((entry) => refuse(entry, reason));
       await flag(`shipment rejected: ${reason}`);
     }
     return current;
@@ -221,13 +262,13 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     while (Date.now() < purgeAt) {
       if (!(await condition(() => hasNewUpdate() || inbox.length > 0, purgeAt - Date.now()))) continue;
       // A shipment for a closed order is refused with the reason (it stays visible in the `state` query).
-      for (const _ of inbox.splice(0)) {
-        state.rejectedShipments.push({
-          reason:
-            closed.state === 'cancelled'
-              ? 'the order was cancelled on Amazon: do not ship it'
-              : 'nothing is left to ship on this order',
-        });
+      for (const entry of inbox.splice(0)) {
+        refuse(
+          entry,
+          closed.state === 'cancelled'
+            ? 'the order was cancelled on Amazon: do not ship it'
+            : 'nothing is left to ship on this order',
+        );
       }
       if (hasNewUpdate()) closed = await importLatest(false);
     }
@@ -235,6 +276,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
 
   for (;;) {
     if (workflowInfo().continueAsNewSuggested && inbox.length === 0) {
+      await condition(allHandlersFinished); // every update answered first: its caller waits for it
       await continueAsNew<typeof order>({ accountId, header: latest });
     }
     if ((hasNewUpdate() || retryRequested) && (await reconcile()) === 'again') continue;
@@ -249,5 +291,6 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   await retention(summary);
   await purgeOrderPii(ref());
   state.phase = 'done';
+  await condition(allHandlersFinished);
   return state;
 }

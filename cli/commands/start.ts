@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb, migrateLatest, ping } from '../../db';
 import { listAccounts } from '../../book/accounts';
-import { Config, ConfigError, loadConfig } from '../../lib/config';
+import { createToken, deleteRevokedToken, revokeToken, SCOPES } from '../../book/api-tokens';
+import { startApiServer } from '../../servers/api';
+import { Config, temporalUiUrl, ConfigError, loadConfig } from '../../lib/config';
 import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
 import { UserError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
@@ -173,6 +175,27 @@ async function startEverything(
     await connector.close();
   });
   await applySchedules(connector.client, db, config);
+
+  const api = await startApiServer({
+    db,
+    temporal: async () => connector.client,
+    token: config.CONNECTOR_API_TOKEN,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporalUiUrl: temporalUiUrl(config),
+    port: config.CONNECTOR_API_PORT,
+    logger,
+  });
+  stops.push(() => api.close());
+  say(`Book API                ${api.url}/v1 (docs: ${api.url}/v1/docs)`);
+  if (sandboxUrl) {
+    // The demo's token, every scope, made anew at each start (the book keeps only a hash: the old one can't be shown).
+    await revokeToken(db, { name: 'demo' }).catch(() => undefined);
+    await deleteRevokedToken(db, { name: 'demo' });
+    const demoToken = await createToken(db, { name: 'demo', scopes: [...SCOPES] });
+    say(`  demo token (all scopes): ${demoToken.secret}`);
+    say(`  try: curl -H "Authorization: Bearer ${demoToken.secret}" ${api.url}/v1/deliveries`);
+  } else say('  tokens: `connector api tokens create <name> --scopes read,ship`');
 
   // A first sync of every account right away, rather than waiting for the first tick.
   const ids = (await listAccounts(db, {})).filter((a) => a.enabled).map((a) => a.id);
