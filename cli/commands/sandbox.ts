@@ -7,6 +7,19 @@ import { seedDemo } from '../../sandbox/demo';
 import { parseFaultSpec } from '../../sandbox/faults';
 import { parseRateLimitMode } from '../../sandbox/rate-limits';
 
+/** A server that cannot listen, in one line naming the option that fixes it. */
+function listenFailure(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE')
+    return new UserError(
+      `port ${port} is taken: stop what uses it, or choose another with --port (default: SANDBOX_PORT)`,
+    );
+  if (err.code === 'EACCES') return new UserError(`port ${port} needs privileges: choose --port above 1023`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+    return new UserError(`--host ${host} is not an address of this machine: use 127.0.0.1, or 0.0.0.0 for all`);
+  }
+  return err;
+}
+
 /** `connector sandbox`: the SP-API sandbox with two demo sellers, until Ctrl-C. */
 export function register(program: Command): void {
   program
@@ -36,14 +49,18 @@ export function register(program: Command): void {
         throw new UserError((err as Error).message);
       }
       const seed = int('seed', opts.seed);
+      const port = opts.port !== undefined ? int('port', opts.port) : loadConfig().SANDBOX_PORT;
+      if (port < 1 || port > 65535) throw new UserError(`--port ${opts.port} is not a port: use 1 to 65535`);
       const sandbox = await startSandbox({
-        port: opts.port !== undefined ? int('port', opts.port) : loadConfig().SANDBOX_PORT,
+        port,
         host: opts.host,
         seed,
         rateLimits,
         faults,
         statePath: opts.state,
         tokenLifetimeSeconds: int('token-lifetime', opts.tokenLifetime),
+      }).catch((err: NodeJS.ErrnoException) => {
+        throw listenFailure(err, port, opts.host);
       });
       const sellers = await seedDemo(sandbox.url, { seed, orders: int('orders', opts.orders) });
       print(cmd, { url: sandbox.url, rateLimits, sellers }, () =>
