@@ -39,6 +39,12 @@ const schema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI: z.string().optional(),
+  // Temporal's own client variables (the `temporal` CLI reads the same): TLS, and mTLS with a client certificate.
+  TEMPORAL_TLS: z.enum(['true', 'false'], { error: 'true or false' }).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   CONNECTOR_DATA_DIR: z.string().optional(),
   CONNECTOR_SECRET_KEY: z.string().optional(),
   CONNECTOR_SECRET_KEY_ID: z
