@@ -286,6 +286,11 @@ export class SandboxAdmin {
     return this.call('GET', '/notifications/stats');
   }
 
+  /** Resolves once the sandbox has done all its scheduled work: accepted listing patches applied, feeds ended. */
+  settled(): Promise<void> {
+    return this.call('GET', '/settled');
+  }
+
   /** Everything back to empty, the config to the start options. */
   reset(): Promise<void> {
     return this.call('POST', '/reset');

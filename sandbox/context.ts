@@ -49,6 +49,8 @@ export interface Sandbox {
   changed(): void;
   /** setTimeout that close() cancels. */
   schedule(fn: () => void, ms: number): void;
+  /** Resolves once no scheduled work is left: accepted listing patches applied, feeds at their final status. */
+  settled(): Promise<void>;
   /** Back to an empty state, the start options' config, and zero stats (POST /_sandbox/reset). */
   reset(): void;
   /** Each Finances transaction created or released (the TRANSACTION_UPDATE hook: finances/events.ts). */

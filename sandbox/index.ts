@@ -63,6 +63,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     ...options.finances,
   };
   const timers = new Set<NodeJS.Timeout>();
+  let onSettled: Array<() => void> = [];
+  const settleIfIdle = () => {
+    if (timers.size > 0) return;
+    const waiting = onSettled;
+    onSettled = [];
+    waiting.forEach((resolve) => resolve());
+  };
   let saveTimer: NodeJS.Timeout | undefined;
   const save = () => {
     if (!options.statePath) return;
@@ -98,10 +105,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
           } catch (err) {
             log.error({ err }, 'sandbox: scheduled work failed');
           }
+          settleIfIdle();
         },
         Math.max(0, ms),
       );
       timers.add(t);
+    },
+    settled() {
+      return timers.size === 0 ? Promise.resolve() : new Promise((resolve) => onSettled.push(resolve));
     },
     reset() {
       sb.state = new SandboxState();
@@ -114,6 +125,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       sb.notifications.reset(initial.seed);
       timers.forEach((t) => clearTimeout(t));
       timers.clear();
+      settleIfIdle();
       sb.changed();
     },
     transactionEvents: new TransactionEvents((err) => log.error({ err }, 'sandbox: a transaction listener failed')),
@@ -145,6 +157,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     async close() {
       timers.forEach((t) => clearTimeout(t));
       timers.clear();
+      settleIfIdle();
       cancelPending();
       sb.notifications.close();
       if (saveTimer) clearTimeout(saveTimer);

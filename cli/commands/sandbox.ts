@@ -50,7 +50,8 @@ export function register(program: Command): void {
       }
       const seed = int('seed', opts.seed);
       const port = opts.port !== undefined ? int('port', opts.port) : loadConfig().SANDBOX_PORT;
-      if (port < 1 || port > 65535) throw new UserError(`--port ${opts.port} is not a port: use 1 to 65535`);
+      if (port > 65535)
+        throw new UserError(`--port ${opts.port} is not a port: use 1 to 65535, or 0 for any free port`);
       const sandbox = await startSandbox({
         port,
         host: opts.host,

@@ -341,6 +341,13 @@ export const adminRoutes: Route[] = [
   { method: 'GET', path: '/_sandbox/config', kind: 'admin', handler: (ctx) => ok(ctx.sb.config) },
   { method: 'PUT', path: '/_sandbox/config', kind: 'admin', handler: putConfig },
   { method: 'GET', path: '/_sandbox/stats', kind: 'admin', handler: stats },
+  // Answers once every scheduled change has happened: tests wait on it instead of sleeping past the delays.
+  {
+    method: 'GET',
+    path: '/_sandbox/settled',
+    kind: 'admin',
+    handler: async (ctx) => (await ctx.sb.settled(), { status: 204 }),
+  },
   { method: 'DELETE', path: '/_sandbox/stats', kind: 'admin', handler: clearStats },
   { method: 'POST', path: '/_sandbox/reset', kind: 'admin', handler: (ctx) => (ctx.sb.reset(), { status: 204 }) },
 ];
