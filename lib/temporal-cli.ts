@@ -129,8 +129,12 @@ export interface DevServer {
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  let spawnError: NodeJS.ErrnoException | undefined;
+  child.once('error', (err) => (spawnError = err)); // not an unhandled 'error' event: reported below in one line
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (spawnError)
+      throw new UserError(`the Temporal dev server could not start: ${spawnError.code ?? spawnError.message}`);
     if (child.exitCode !== null) throw new UserError(`the Temporal dev server exited with code ${child.exitCode}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');

