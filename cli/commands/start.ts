@@ -6,7 +6,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb, migrateLatest, ping } from '../../db';
 import { listAccounts } from '../../book/accounts';
 import { Config, ConfigError, loadConfig } from '../../lib/config';
-import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
+import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { UserError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { useDemoSecretKey } from '../../lib/secrets';

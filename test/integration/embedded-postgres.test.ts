@@ -2,8 +2,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import knexFactory from 'knex';
-import { CLUSTER_RECORD, startEmbeddedPostgres } from '../../lib/embedded-postgres';
-import { packagedBinaries, PostgresCluster, postgresOsUser } from '../../lib/postgres-cluster';
+import { CLUSTER_RECORD, startEmbeddedPostgres } from '../../db/embedded-postgres';
+import { packagedBinaries, PostgresCluster, postgresOsUser } from '../../db/postgres-cluster';
 import { UserError } from '../../lib/errors';
 import { freePort } from '../../lib/temporal-cli';
 

@@ -1,5 +1,5 @@
 /**
- * Child-process entry: a PostgreSQL of its own (lib/postgres-cluster.ts, the binaries `connector start` uses).
+ * Child-process entry: a PostgreSQL of its own (db/postgres-cluster.ts, the binaries `connector start` uses).
  * Prints `PG READY <url>`; on SIGUSR1 shuts it down immediately (SIGQUIT: no checkpoint, WAL recovery on the next start,
  * as after a crash), waits PG_DOWN_MS, starts it again and prints `PG RESTARTED <n>`; SIGTERM stops it and exits.
  */
@@ -7,7 +7,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { stopWhenOrphaned } from '../../../bench/support/orphan-guard';
-import { PostgresCluster, postgresOsUser, reachableBinaries } from '../../../lib/postgres-cluster';
+import { PostgresCluster, postgresOsUser, reachableBinaries } from '../../../db/postgres-cluster';
 
 async function main(): Promise<void> {
   // As root it runs as the `postgres` OS user, which gets this folder (the cluster's own) and binaries it can reach,

@@ -3,7 +3,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import knexFactory from 'knex';
-import { UserError } from './errors';
+import { UserError } from '../lib/errors';
 
 /** What to do when the embedded PostgreSQL cannot run here: every failure below ends with it. */
 export const EMBEDDED_PG_FIX =

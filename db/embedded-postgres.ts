@@ -1,8 +1,8 @@
 import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
-import { portIsFree } from './temporal-cli';
-import { UserError } from './errors';
+import { portIsFree } from '../lib/temporal-cli';
+import { UserError } from '../lib/errors';
 import {
   ensureSharedRoot,
   OsUser,
