@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config';
 import { UserError } from '../../lib/errors';
+import { wholeNumber } from '../options';
 import { print } from '../output';
 import { startSandbox } from '../../sandbox';
 import { seedDemo } from '../../sandbox/demo';
@@ -27,7 +28,11 @@ export function register(program: Command): void {
     .description(
       'run the SP-API sandbox: a local Amazon Selling Partner API (LWA, Orders, Feeds, Listings, FBA, Sellers, Notifications) with demo sellers',
     )
-    .option('--port <port>', 'port to listen on (default SANDBOX_PORT, 8700)')
+    .option(
+      '--port <port>',
+      'port to listen on, 0 for any free one (default SANDBOX_PORT, 8700)',
+      wholeNumber(0, 65535),
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--seed <n>', 'seed of the generated data and of fault draws', '1')
     .option('--rate-limits <mode>', "Amazon's usage plans: real, off, or x<K> (K times faster, like x60)", 'real')
@@ -49,9 +54,7 @@ export function register(program: Command): void {
         throw new UserError((err as Error).message);
       }
       const seed = int('seed', opts.seed);
-      const port = opts.port !== undefined ? int('port', opts.port) : loadConfig().SANDBOX_PORT;
-      if (port > 65535)
-        throw new UserError(`--port ${opts.port} is not a port: use 1 to 65535, or 0 for any free port`);
+      const port: number = opts.port ?? loadConfig().SANDBOX_PORT;
       const sandbox = await startSandbox({
         port,
         host: opts.host,

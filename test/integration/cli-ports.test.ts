@@ -103,8 +103,9 @@ describe('ports and first-run steps, in one line naming the fix', () => {
 
   it('`connector sandbox --port 99999`: one line naming --port', async () => {
     const result = await runCli(['sandbox', '--port', '99999']);
-    expect(result.thrown).toBeInstanceOf(UserError);
-    expect(result.error).toBe('--port 99999 is not a port: use 1 to 65535, or 0 for any free port');
+    expect(result.error!.split('\n')[0]).toBe(
+      "error: option '--port <port>' argument '99999' is invalid. expected a whole number from 0 to 65535",
+    );
   });
 
   it('`connector sandbox` on a taken port: one line naming --port', async () => {
