@@ -138,7 +138,7 @@ test('a feed document is uploaded to its URL and the gzipped report downloaded f
     endpoint: 'feeds',
     body: { feedType: 'JSON_LISTINGS_FEED', marketplaceIds: [US], inputFeedDocumentId: document.feedDocumentId },
   });
-  await t.admin.settled(); // the feed has run through IN_QUEUE and IN_PROGRESS
+  await t.admin.settled('feed'); // the feed has run through IN_QUEUE and IN_PROGRESS
   const feed = await callSpApi(sp, { operation: 'getFeed', endpoint: 'feeds', path: { feedId } });
   expect(feed.processingStatus).toBe('DONE');
   const result = await callSpApi(sp, {
