@@ -107,9 +107,16 @@ describe('TLS to the Temporal frontend (TEMPORAL_TLS_*, the names Temporal’s o
     beforeEach(() => clients.splice(0));
 
     it('connector worker (its native and client connections)', async () => {
-      const config = loadConfig({ ...mtls, CONNECTOR_SECRET_KEY: 'ab'.repeat(32) });
-      const db = undefined as unknown as Db; // never reached: connecting comes first, and fails here
-      await expect(createConnectorWorker({ config, db, temporalAddress: address })).rejects.toThrow();
+      const saved = { ...process.env };
+      process.env.CONNECTOR_SECRET_KEY = 'ab'.repeat(32); // the payload key derives from it
+      try {
+        const config = loadConfig({ ...process.env, ...mtls });
+        const db = undefined as unknown as Db; // never reached: connecting comes first, and fails here
+        const failure = await createConnectorWorker({ config, db, temporalAddress: address }).catch((e) => e);
+        expect(failure).toBeInstanceOf(Error);
+      } finally {
+        process.env = saved;
+      }
       expect(clients).toContain('connector-worker');
     });
 
