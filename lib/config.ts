@@ -41,6 +41,12 @@ const schema = z.object({
   /** Where people open the Temporal Web UI (links from the API and the console); default the dev server's. */
   TEMPORAL_UI_URL: z.url({ error: 'a URL like https://temporal.example.com' }).optional(),
   TEMPORAL_CLI: z.string().optional(),
+  // Temporal's own client variables (the `temporal` CLI reads the same): TLS, and mTLS with a client certificate.
+  TEMPORAL_TLS: z.enum(['true', 'false'], { error: 'true or false' }).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   CONNECTOR_DATA_DIR: z.string().optional(),
   CONNECTOR_SECRET_KEY: z.string().optional(),
   CONNECTOR_SECRET_KEY_ID: z

@@ -49,6 +49,8 @@ export interface OrderWorkflowState {
   lastOutcome: OrderSummary['outcome'] | null;
   /** False while an Amazon update received is not yet reconciled with the book (`sync orders --wait` waits for it). */
   upToDate: boolean;
+  /** Waiting with nothing left to do: every signal received so far is fully handled (what a "nothing changed" check needs). */
+  idle: boolean;
 }
 
 const { markNeedsAttention, recordShipment, markShipByStatus, purgeOrderPii, requestStockSync } =
@@ -98,7 +100,18 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     lastError: null,
     lastOutcome: null,
     upToDate: false,
+    idle: false,
   };
+  // The wake-up test of the wait in progress; the query reports `idle` while it is false.
+  let wakeUp: (() => boolean) | undefined;
+  async function waitUntil(wake: () => boolean, timeoutMs?: number): Promise<boolean> {
+    wakeUp = wake;
+    try {
+      return timeoutMs === undefined ? (await condition(wake), true) : await condition(wake, timeoutMs);
+    } finally {
+      wakeUp = undefined;
+    }
+  }
   const hasNewUpdate = () => reconciled === null || Date.parse(latest.lastUpdatedTime) > Date.parse(reconciled);
 
   setHandler(amazonUpdate, (header) => {
@@ -128,7 +141,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     if (entry.request) answers.set(entry.request, { outcome: 'rejected', reason });
   };
   setHandler(retry, () => void (retryRequested = true));
-  setHandler(stateQuery, () => ({ ...state, upToDate: !hasNewUpdate() }));
+  setHandler(stateQuery, () => ({ ...state, upToDate: !hasNewUpdate(), idle: wakeUp !== undefined && !wakeUp() }));
 
   const ref = () => ({ accountId, amazonOrderId: latest.amazonOrderId });
   const setOrderState = (value: string | null) => {
@@ -172,7 +185,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     if (isPending(latest.amazonStatus) && !summary) {
       state.phase = 'pending';
       setOrderState('pending');
-      await condition(() => !isPending(latest.amazonStatus));
+      await waitUntil(() => !isPending(latest.amazonStatus));
       return 'again';
     }
     retryRequested = false;
@@ -193,7 +206,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     // Only an order that could not be written waits here; a shipment or confirmation flag is handled below.
     if (imported.outcome === 'needs_attention' && imported.attentionSource === 'import') {
       state.phase = 'needs_attention';
-      await condition(() => retryRequested || hasNewUpdate());
+      await waitUntil(() => retryRequested || hasNewUpdate());
       return 'again';
     }
     return 'next';
@@ -237,7 +250,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     const confirmed = applySummary({ ...current, ...confirmation.summary });
     if (!confirmation.rejected) return { next: 'next', summary: confirmed };
     await flag(confirmation.rejected, false);
-    await condition(() => retryRequested || hasNewUpdate() || inbox.length > 0);
+    await waitUntil(() => retryRequested || hasNewUpdate() || inbox.length > 0);
     return { next: 'again', summary: confirmed };
   };
 
@@ -247,8 +260,8 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     const woken = () => hasNewUpdate() || retryRequested || inbox.length > 0;
     const next = current.channel === 'FBM' && current.openQuantity > 0 ? nextShipByAlarm(current, shipBy) : undefined;
     if (!next) {
-      await condition(woken);
-    } else if (!(await condition(woken, Math.max(1, next.at - Date.now())))) {
+      await waitUntil(woken);
+    } else if (!(await waitUntil(woken, Math.max(1, next.at - Date.now())))) {
       shipBy = next.status;
       await markShipByStatus({ ...ref(), status: next.status });
       upsertSearchAttributes([{ key: ORDER_STATE, value: next.status }]);
@@ -260,7 +273,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     state.phase = 'retention';
     const purgeAt = Date.parse(closed.closedAt ?? new Date().toISOString()) + closed.piiRetentionMs;
     while (Date.now() < purgeAt) {
-      if (!(await condition(() => hasNewUpdate() || inbox.length > 0, purgeAt - Date.now()))) continue;
+      if (!(await waitUntil(() => hasNewUpdate() || inbox.length > 0, purgeAt - Date.now()))) continue;
       // A shipment for a closed order is refused with the reason (it stays visible in the `state` query).
       for (const entry of inbox.splice(0)) {
         refuse(
