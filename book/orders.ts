@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidInput } from '../lib/errors';
 import { formatMoney, formatUnitPrice, parseAmount } from '../lib/money';
 import { Cursor, decodeCursor, Limit, page } from './cursor';
+import { emit, orderLink } from './events';
 import { operation } from './operation';
 
 /** Sales orders: the read model (`orders list|show`, the API), the needs-attention flag, ship-by alarms, PII purge. */
@@ -313,26 +314,42 @@ export const markAttention = operation(
     }),
     output: z.void(),
   },
-  async (db, input) => {
-    await db('sale_orders')
-      .insert({
-        account_id: input.accountId,
-        amazon_order_id: input.amazonOrderId,
-        marketplace_id: input.marketplaceId ?? '',
-        amazon_status: 'UNKNOWN',
-        state: 'needs_attention',
-        attention_reason: input.reason,
-        attention_source: input.source,
-        workflow_id: input.workflowId ?? null,
-      })
-      .onConflict(['account_id', 'amazon_order_id'])
-      .merge({
-        state: 'needs_attention',
-        attention_reason: input.reason,
-        attention_source: input.source,
-        updated_at: db.fn.now(),
-      });
-  },
+  async (db, input) =>
+    db.transaction(async (trx) => {
+      const before = await trx('sale_orders')
+        .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
+        .forUpdate()
+        .first('state', 'attention_reason', 'marketplace_id');
+      await trx('sale_orders')
+        .insert({
+          account_id: input.accountId,
+          amazon_order_id: input.amazonOrderId,
+          marketplace_id: input.marketplaceId ?? '',
+          amazon_status: 'UNKNOWN',
+          state: 'needs_attention',
+          attention_reason: input.reason,
+          attention_source: input.source,
+          workflow_id: input.workflowId ?? null,
+        })
+        .onConflict(['account_id', 'amazon_order_id'])
+        .merge({
+          state: 'needs_attention',
+          attention_reason: input.reason,
+          attention_source: input.source,
+          updated_at: trx.fn.now(),
+        });
+      // A retried flag with the same reason is no news.
+      if (before?.state === 'needs_attention' && before.attention_reason === input.reason) return;
+      await emit(trx, [
+        {
+          type: 'order.needs_attention',
+          account: input.accountId,
+          marketplace: before?.marketplace_id || input.marketplaceId || null,
+          amazonOrderId: input.amazonOrderId,
+          data: { reason: input.reason, source: input.source, link: orderLink(input.accountId, input.amazonOrderId) },
+        },
+      ]);
+    }),
 );
 
 /** The ship-by timer fired: ship_risk before Amazon's latest ship date, late after it (cleared when shipped). */
@@ -342,12 +359,29 @@ export const markShipByStatus = operation(
     input: z.object({ accountId: z.string(), amazonOrderId: z.string(), status: z.enum(SHIP_BY_STATES) }),
     output: z.void(),
   },
-  async (db, input) => {
-    await db('sale_orders')
-      .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
-      .whereNotIn('state', ['shipped', 'cancelled'])
-      .update({ ship_by_status: input.status, updated_at: db.fn.now() });
-  },
+  async (db, input) =>
+    db.transaction(async (trx) => {
+      const [order] = await trx('sale_orders')
+        .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
+        .whereNotIn('state', ['shipped', 'cancelled'])
+        .whereRaw('ship_by_status IS DISTINCT FROM ?', [input.status])
+        .update({ ship_by_status: input.status, updated_at: trx.fn.now() })
+        .returning(['marketplace_id', 'latest_ship_date']);
+      if (!order) return; // closed meanwhile, or already marked (a retried activity)
+      await emit(trx, [
+        {
+          type: 'order.ship_risk',
+          account: input.accountId,
+          marketplace: order.marketplace_id,
+          amazonOrderId: input.amazonOrderId,
+          data: {
+            status: input.status,
+            latestShipDate: iso(order.latest_ship_date),
+            link: orderLink(input.accountId, input.amazonOrderId),
+          },
+        },
+      ]);
+    }),
 );
 
 /**

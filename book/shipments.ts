@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { normalizeCarrier } from '../lib/carriers';
 import { UnknownOrder } from '../lib/errors';
 import { ShipmentInput } from '../lib/shipment';
+import { emit, orderLink } from './events';
 import { accountLocations, postMove } from './locations';
 import { operation } from './operation';
 import { fbmState } from './order-import';
@@ -117,6 +118,21 @@ export const recordShipment = operation(
                 updated_at: trx.fn.now(),
               },
         );
+      if (!stillFlagged && state !== order.state)
+        await emit(trx, [
+          {
+            type: 'order.updated',
+            account: accountId,
+            marketplace: order.marketplace_id,
+            amazonOrderId,
+            data: {
+              state,
+              previousState: order.state,
+              amazonStatus: order.amazon_status,
+              link: orderLink(accountId, amazonOrderId),
+            },
+          },
+        ]);
       return { outcome: 'recorded', packageReferenceId, duplicate: false };
     }),
 );
@@ -272,13 +288,13 @@ export const recordConfirmation = operation(
   },
   async (db, input) => {
     await db.transaction(async (trx) => {
-      await trx('deliveries')
+      const confirmation = input.accepted ? 'confirmed' : 'rejected';
+      const error = input.accepted ? null : (input.amazonMessage ?? null);
+      const [pkg] = await trx('deliveries')
         .where({ id: input.deliveryId })
-        .update({
-          confirmation_state: input.accepted ? 'confirmed' : 'rejected',
-          confirmation_error: input.accepted ? null : (input.amazonMessage ?? null),
-          updated_at: trx.fn.now(),
-        });
+        .whereRaw('(confirmation_state, confirmation_error) IS DISTINCT FROM (?, ?)', [confirmation, error])
+        .update({ confirmation_state: confirmation, confirmation_error: error, updated_at: trx.fn.now() })
+        .returning(['package_reference_id', 'carrier_code', 'carrier_name', 'tracking_number']);
       if (!input.accepted)
         await trx('sale_orders')
           .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
@@ -288,6 +304,26 @@ export const recordConfirmation = operation(
             attention_source: 'confirmation',
             updated_at: trx.fn.now(),
           });
+      if (!pkg) return; // recorded before (a retried activity): no news
+      const order = await trx('sale_orders')
+        .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
+        .first('marketplace_id');
+      const base = {
+        account: input.accountId,
+        marketplace: order?.marketplace_id ?? null,
+        amazonOrderId: input.amazonOrderId,
+      };
+      const data = {
+        packageReferenceId: pkg.package_reference_id,
+        carrier: pkg.carrier_name ?? pkg.carrier_code,
+        trackingNumber: pkg.tracking_number,
+        link: orderLink(input.accountId, input.amazonOrderId),
+      };
+      await emit(trx, [
+        input.accepted
+          ? { ...base, type: 'shipment.confirmed', data }
+          : { ...base, type: 'shipment.rejected', data: { ...data, error: error ?? 'Amazon rejected the package' } },
+      ]);
     });
   },
 );

@@ -4,6 +4,7 @@ import { SCOPES } from '../../book/api-tokens';
 import type { App } from '../app';
 import { authenticate } from './auth';
 import { registerDocs } from './docs';
+import { registerEventRoutes } from './events';
 import { OrderRoutesOptions, registerOrderRoutes } from './orders';
 import { registerStockRoutes, StockRoutesOptions } from './stock';
 
@@ -34,6 +35,7 @@ export async function registerOpenApi(app: App): Promise<void> {
         { name: 'deliveries', description: 'What to pick, pack and ship' },
         { name: 'shipments', description: 'Packages shipped, and Amazon’s answer' },
         { name: 'stock', description: 'Stock levels out, counted stock in' },
+        { name: 'events', description: 'What changed: the feed, and webhooks' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -47,6 +49,7 @@ export async function registerApiV1(app: App, options: ApiV1Options): Promise<vo
       api.addHook('onRequest', authenticate(options.db));
       registerOrderRoutes(api, options);
       registerStockRoutes(api, options);
+      registerEventRoutes(api, options);
     },
     { prefix: '/v1' },
   );

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, WorkerOptions } from '@temporalio/worker';
 import { startSandbox, RunningSandbox, SandboxOptions } from '../../sandbox';
 import { SandboxAdmin } from '../../sandbox/admin-client';
 import { saveAccount } from '../../book/accounts';
@@ -62,6 +62,8 @@ export async function startHarness(options: {
   piiAccess?: boolean;
   /** The worker's logger, for tests that read its lines; the root logger otherwise. */
   logger?: Logger;
+  /** Worker options over the test defaults (e.g. maxConcurrentActivityTaskExecutions). */
+  workerOptions?: Partial<WorkerOptions>;
 }): Promise<Harness> {
   installRuntime();
   process.env.CONNECTOR_SECRET_KEY = TEST_SECRET_KEY;
@@ -98,7 +100,7 @@ export async function startHarness(options: {
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
       rateSpeedup: 0,
       logger: options.logger,
-      workerOptions: { shutdownGraceTime: '1 second', shutdownForceTime: '5 seconds' },
+      workerOptions: { shutdownGraceTime: '1 second', shutdownForceTime: '5 seconds', ...options.workerOptions },
     });
     void worker.run();
     return worker;
