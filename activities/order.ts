@@ -160,6 +160,8 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       return {
         outcome: 'recorded' as const,
         packageReferenceId: recorded.packageReferenceId,
+        /** The same tracking and items as a package already recorded: nothing new was written. */
+        duplicate: recorded.duplicate,
         summary: await summarize(input.accountId, input.amazonOrderId, 'updated'),
       };
     },

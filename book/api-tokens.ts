@@ -106,3 +106,11 @@ export const authenticateToken = operation(
     return info(row);
   },
 );
+
+/** A revoked token's row goes, so that its name can be used again (the demo's token, made anew at each start). */
+export const deleteRevokedToken = operation(
+  { name: 'deleteRevokedToken', input: z.object({ name: z.string().min(1) }), output: z.void() },
+  async (db, { name }) => {
+    await db('api_tokens').where({ name }).whereNotNull('revoked_at').delete();
+  },
+);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emit } from './events';
 import { operation } from './operation';
 import { enabledMarketplaces } from './marketplaces';
 import { setQuantities } from './stock';
@@ -156,11 +157,18 @@ export const applyFbaInventory = operation(
         .whereNot({ id: runId })
         .first('id'));
       const drift = [...target].filter(([productId, t]) => (predicted.get(productId) ?? 0) !== t.quantity);
+      let driftRows: Array<{ seller_skus: string; predicted: number; amazon: number }> = [];
       await trx('fba_stock_drift').where({ account_id: accountId }).delete();
       if (!baseline && drift.length) {
         const skusOf = async (productId: number, skus: string) =>
           skus || (await trx('products').where({ id: productId }).first('sku')).sku;
-        const rows = [];
+        const rows: Array<{
+          account_id: string;
+          product_id: number;
+          seller_skus: string;
+          predicted: number;
+          amazon: number;
+        }> = [];
         for (const [productId, t] of drift) {
           rows.push({
             account_id: accountId,
@@ -171,6 +179,7 @@ export const applyFbaInventory = operation(
           });
         }
         await trx('fba_stock_drift').insert(rows);
+        driftRows = rows;
       }
       const { moved } = await setQuantities(trx, {
         locationId: fbaId,
@@ -184,6 +193,20 @@ export const applyFbaInventory = operation(
       await trx('stock_sync_runs')
         .where({ id: runId })
         .update({ status: 'done', messages: Number(skus ?? 0), changed: moved, finished_at: trx.fn.now() });
+      // A retried apply finds the quants already at Amazon's figures: no drift, no second event.
+      if (driftRows.length)
+        await emit(trx, [
+          {
+            type: 'stock.fba_drift',
+            account: accountId,
+            data: {
+              runId,
+              drifted: driftRows.length,
+              skus: driftRows.map((r) => ({ sku: r.seller_skus, predicted: r.predicted, amazon: r.amazon })),
+              link: '/v1/stock',
+            },
+          },
+        ]);
       return {
         skus: Number(skus ?? 0),
         products: matched.length,

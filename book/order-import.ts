@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { accountLocations, postMoves } from './locations';
 import { operation } from './operation';
 import { BookOrder } from './order-records';
+import { emit } from './events';
+import { importEvents } from './order-events';
 import { resolveProducts, systemProducts, SystemProductIds } from './order-products';
 
 type MappedOrder = BookOrder;
@@ -66,6 +68,15 @@ const BookResult = z.object({
   /** The order's state before this write (null: not in the book). */
   previousState: z.string().nullable(),
 });
+
+/** What one write changed, for the order's events (book/order-events.ts). */
+export interface WriteChanges {
+  result: BookResult;
+  previousReason: string | null;
+  reason: string | null;
+  source: string | null;
+  deliveryCreated: boolean;
+}
 export type BookResult = z.infer<typeof BookResult>;
 
 /**
@@ -87,7 +98,8 @@ export const importOrder = operation(
         .where({ account_id: accountId, amazon_order_id: order.amazonOrderId })
         .where('last_updated_time', '<=', order.lastUpdatedTime)
         .delete();
-      return written;
+      await emit(trx, await importEvents(trx, accountId, order, written)); // last: see book/events.ts
+      return written.result;
     });
   },
 );
@@ -98,7 +110,7 @@ async function writeOrder(
   mapped: MappedOrder,
   workflowId: string,
   systemProducts: SystemProductIds,
-): Promise<BookResult> {
+): Promise<WriteChanges> {
   const existing = await trx('sale_orders')
     .where({ account_id: accountId, amazon_order_id: mapped.amazonOrderId })
     .forUpdate()
@@ -116,6 +128,7 @@ async function writeOrder(
     purchase_date: mapped.purchaseDate,
     amazon_updated_at: mapped.lastUpdatedTime,
     latest_ship_date: mapped.latestShipDate,
+    ship_service_level: mapped.shipServiceLevel,
     partner_id: partnerId,
     delivery_address_id: addressId,
     amount_untaxed: mapped.totals.untaxed,
@@ -144,7 +157,8 @@ async function writeOrder(
     .whereNotExists(trx('delivery_lines').whereRaw('delivery_lines.order_line_id = sale_order_lines.id'))
     .delete();
 
-  const state = await applyFulfillment(trx, accountId, orderId, mapped, lines, existing);
+  const fulfilled = await applyFulfillment(trx, accountId, orderId, mapped, lines, existing);
+  const state = fulfilled.state;
   const outcome =
     !existing || (existing.state === 'needs_attention' && existing.attention_source === 'import' && !existing.channel)
       ? 'imported'
@@ -152,7 +166,13 @@ async function writeOrder(
           new Date(existing.amazon_updated_at).getTime() === Date.parse(mapped.lastUpdatedTime)
         ? 'unchanged'
         : 'updated';
-  return { orderId, outcome, state, previousState: existing?.state ?? null };
+  return {
+    result: { orderId, outcome, state, previousState: existing?.state ?? null },
+    previousReason: existing?.attention_reason ?? null,
+    reason: fulfilled.reason,
+    source: fulfilled.source,
+    deliveryCreated: fulfilled.deliveryCreated,
+  };
 }
 
 /** A saved order line: what deliveries and stock moves refer to. */
@@ -222,7 +242,7 @@ async function applyFulfillment(
   mapped: MappedOrder,
   lines: Map<string, SavedLine>,
   existing: Record<string, any> | undefined,
-): Promise<string> {
+): Promise<{ state: string; reason: string | null; source: string | null; deliveryCreated: boolean }> {
   // The order row is locked: what this transaction changes below is all that changes, so the states are kept here.
   const deliveries: Array<{ ref: string; state: string }> = await trx('deliveries')
     .where({ order_id: orderId })
@@ -231,6 +251,7 @@ async function applyFulfillment(
   const open = deliveries.filter((d) => d.state === 'open');
   let state: string;
   let attention: { reason: string; source: string } | null = null;
+  let deliveryCreated = false;
 
   if (mapped.amazonStatus === 'CANCELLED') {
     if (shippedByUs || (mapped.channel === 'FBA' && existing?.amazon_status === 'SHIPPED')) {
@@ -249,6 +270,7 @@ async function applyFulfillment(
     if (state === 'shipped') await postFbaMoves(trx, accountId, orderId, mapped, lines);
   } else {
     if (deliveries.length === 0 && (await insertFbmDelivery(trx, orderId, mapped, lines))) {
+      deliveryCreated = true;
       const main = { ref: 'main', state: 'open' };
       deliveries.push(main);
       open.push(main);
@@ -286,7 +308,7 @@ async function applyFulfillment(
       .where({ id: orderId })
       .update({ ...next, delivered_at: closedNow ? trx.raw('COALESCE(delivered_at, now())') : null });
   }
-  return next.state;
+  return { state: next.state, reason: next.attention_reason, source: next.attention_source, deliveryCreated };
 }
 
 /** The open delivery of a new FBM order with all its lines; false if another import created it meanwhile. */

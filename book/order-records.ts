@@ -99,6 +99,8 @@ export const BookOrder = OrderHeader.extend({
   currency: z.string().length(3),
   purchaseDate: z.string(),
   latestShipDate: z.string().nullable(),
+  /** Amazon's fulfillmentServiceLevel (Standard, Expedited, Priority, SameDay, …): what the packer must ship with. */
+  shipServiceLevel: z.string().nullable(),
   isBusiness: z.boolean(),
   isPrime: z.boolean(),
   /** Every item's gift message, distinct, one per line. */

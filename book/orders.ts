@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { InvalidInput } from '../lib/errors';
 import { formatMoney, formatUnitPrice, parseAmount } from '../lib/money';
+import { Cursor, decodeCursor, Limit, page } from './cursor';
+import { emit, orderLink } from './events';
 import { operation } from './operation';
 
 /** Sales orders: the read model (`orders list|show`, the API), the needs-attention flag, ship-by alarms, PII purge. */
@@ -312,26 +314,42 @@ export const markAttention = operation(
     }),
     output: z.void(),
   },
-  async (db, input) => {
-    await db('sale_orders')
-      .insert({
-        account_id: input.accountId,
-        amazon_order_id: input.amazonOrderId,
-        marketplace_id: input.marketplaceId ?? '',
-        amazon_status: 'UNKNOWN',
-        state: 'needs_attention',
-        attention_reason: input.reason,
-        attention_source: input.source,
-        workflow_id: input.workflowId ?? null,
-      })
-      .onConflict(['account_id', 'amazon_order_id'])
-      .merge({
-        state: 'needs_attention',
-        attention_reason: input.reason,
-        attention_source: input.source,
-        updated_at: db.fn.now(),
-      });
-  },
+  async (db, input) =>
+    db.transaction(async (trx) => {
+      const before = await trx('sale_orders')
+        .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
+        .forUpdate()
+        .first('state', 'attention_reason', 'marketplace_id');
+      await trx('sale_orders')
+        .insert({
+          account_id: input.accountId,
+          amazon_order_id: input.amazonOrderId,
+          marketplace_id: input.marketplaceId ?? '',
+          amazon_status: 'UNKNOWN',
+          state: 'needs_attention',
+          attention_reason: input.reason,
+          attention_source: input.source,
+          workflow_id: input.workflowId ?? null,
+        })
+        .onConflict(['account_id', 'amazon_order_id'])
+        .merge({
+          state: 'needs_attention',
+          attention_reason: input.reason,
+          attention_source: input.source,
+          updated_at: trx.fn.now(),
+        });
+      // A retried flag with the same reason is no news.
+      if (before?.state === 'needs_attention' && before.attention_reason === input.reason) return;
+      await emit(trx, [
+        {
+          type: 'order.needs_attention',
+          account: input.accountId,
+          marketplace: before?.marketplace_id || input.marketplaceId || null,
+          amazonOrderId: input.amazonOrderId,
+          data: { reason: input.reason, source: input.source, link: orderLink(input.accountId, input.amazonOrderId) },
+        },
+      ]);
+    }),
 );
 
 /** The ship-by timer fired: ship_risk before Amazon's latest ship date, late after it (cleared when shipped). */
@@ -341,12 +359,29 @@ export const markShipByStatus = operation(
     input: z.object({ accountId: z.string(), amazonOrderId: z.string(), status: z.enum(SHIP_BY_STATES) }),
     output: z.void(),
   },
-  async (db, input) => {
-    await db('sale_orders')
-      .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
-      .whereNotIn('state', ['shipped', 'cancelled'])
-      .update({ ship_by_status: input.status, updated_at: db.fn.now() });
-  },
+  async (db, input) =>
+    db.transaction(async (trx) => {
+      const [order] = await trx('sale_orders')
+        .where({ account_id: input.accountId, amazon_order_id: input.amazonOrderId })
+        .whereNotIn('state', ['shipped', 'cancelled'])
+        .whereRaw('ship_by_status IS DISTINCT FROM ?', [input.status])
+        .update({ ship_by_status: input.status, updated_at: trx.fn.now() })
+        .returning(['marketplace_id', 'latest_ship_date']);
+      if (!order) return; // closed meanwhile, or already marked (a retried activity)
+      await emit(trx, [
+        {
+          type: 'order.ship_risk',
+          account: input.accountId,
+          marketplace: order.marketplace_id,
+          amazonOrderId: input.amazonOrderId,
+          data: {
+            status: input.status,
+            latestShipDate: iso(order.latest_ship_date),
+            link: orderLink(input.accountId, input.amazonOrderId),
+          },
+        },
+      ]);
+    }),
 );
 
 /**
@@ -366,5 +401,78 @@ export const needsAttentionByAccount = operation(
       .orderBy('a.id')
       .select('a.id as account', db.raw('count(o.id)::int as n'));
     return rows.map((r: any) => ({ account: String(r.account), orders: Number(r.n) }));
+  },
+);
+
+export const OrderPageRow = OrderListRow.extend({ updatedAt: z.string() });
+
+/**
+ * GET /v1/orders: orders in the order of their last change (updated_at, id), so a client that keeps the cursor sees
+ * every change; an order changed while it pages comes again later, never is skipped.
+ */
+export const ordersPage = operation(
+  {
+    name: 'ordersPage',
+    input: z.object({
+      account: z.string().optional(),
+      /** A marketplace code (DE) or id (A1PA6795UKMFR9). */
+      marketplace: z.string().optional(),
+      channel: z.enum(['FBA', 'FBM']).optional(),
+      state: OrderStateFilter.optional(),
+      updatedSince: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+      /** A prefix of the Amazon order id. */
+      q: z
+        .string()
+        .regex(/^[0-9-]{1,19}$/, 'must be the start of an Amazon order id, like 113-12')
+        .optional(),
+      limit: Limit,
+      cursor: Cursor,
+    }),
+    output: z.object({ items: z.array(OrderPageRow), nextCursor: z.string().nullable() }),
+  },
+  async (db, input) => {
+    const q = db('sale_orders as o')
+      .leftJoin('marketplaces as m', 'm.id', 'o.marketplace_id')
+      .orderBy([
+        { column: 'o.updated_at', order: 'asc' },
+        { column: 'o.id', order: 'asc' },
+      ])
+      .limit(input.limit + 1)
+      .select('o.*', 'm.code as marketplace_code', db.raw('o.updated_at::text AS updated_key'));
+    if (input.account) q.where('o.account_id', input.account);
+    if (input.marketplace)
+      q.where((w) =>
+        w.where('m.code', input.marketplace!.toUpperCase()).orWhere('o.marketplace_id', input.marketplace!),
+      );
+    if (input.channel) q.where('o.channel', input.channel);
+    if (input.state === 'ship_risk' || input.state === 'late')
+      q.where('o.ship_by_status', input.state).whereNotIn('o.state', ['shipped', 'cancelled']);
+    else if (input.state) q.where('o.state', input.state);
+    if (input.updatedSince) q.where('o.updated_at', '>=', input.updatedSince);
+    if (input.q) q.whereLike('o.amazon_order_id', `${input.q}%`);
+    if (input.cursor) {
+      const [updated, id] = decodeCursor(z.tuple([z.string(), z.number().int()]), input.cursor);
+      q.whereRaw('(o.updated_at, o.id) > (?::timestamptz, ?)', [updated, id]);
+    }
+    const rows = await q;
+    const { items, nextCursor } = page(rows, input.limit, (o) => [o.updated_key, o.id]);
+    return {
+      items: items.map((o) => ({
+        amazonOrderId: o.amazon_order_id,
+        account: o.account_id,
+        marketplace: o.marketplace_code,
+        channel: o.channel,
+        amazonStatus: o.amazon_status,
+        state: o.state,
+        total: money(o.amount_total, o.currency),
+        currency: o.currency,
+        purchaseDate: iso(o.purchase_date),
+        attentionReason: o.attention_reason,
+        shipBy: ['shipped', 'cancelled'].includes(o.state) ? null : o.ship_by_status,
+        latestShipDate: iso(o.latest_ship_date),
+        updatedAt: iso(o.updated_at)!,
+      })),
+      nextCursor,
+    };
   },
 );

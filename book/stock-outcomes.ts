@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { emit } from './events';
 import { operation } from './operation';
 
 /**
@@ -194,7 +195,7 @@ export const finishRun = operation(
           })),
         patched: submissions.filter((s) => s.transport === 'patch').reduce((s, x) => s + x.messages, 0),
       };
-      const run = await trx('stock_sync_runs').where({ id: runId }).first('account_id');
+      const run = await trx('stock_sync_runs').where({ id: runId }).forUpdate().first('account_id', 'status');
       await trx('stock_sync_runs')
         .where({ id: runId })
         .update({
@@ -216,6 +217,34 @@ export const finishRun = operation(
          SELECT id FROM stock_sync_runs WHERE account_id = ? AND finished_at < now() - interval '7 days')`,
         [run.account_id],
       );
+      // Once per run (a retried finish finds it finished already), and only when something went to Amazon.
+      if (run.status === 'running' && sent > 0) {
+        const rejectedSkus = await trx('stock_sync_items')
+          .where({ run_id: runId, status: 'rejected' })
+          .whereNotNull('submission_id')
+          .orderBy(['marketplace_id', 'seller_sku'])
+          .limit(1000)
+          .select('marketplace_id', 'seller_sku', 'error');
+        await emit(trx, [
+          {
+            type: 'stock.pushed',
+            account: run.account_id,
+            data: {
+              runId,
+              changed,
+              sent,
+              accepted: counts.accepted,
+              rejected: counts.rejected,
+              rejectedSkus: rejectedSkus.map((r) => ({
+                marketplaceId: r.marketplace_id,
+                sku: r.seller_sku,
+                error: r.error,
+              })),
+              link: '/v1/stock',
+            },
+          },
+        ]);
+      }
       return counts;
     });
   },

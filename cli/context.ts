@@ -4,6 +4,7 @@ import { UserError } from '../lib/errors';
 import { createDb, Db } from '../db';
 import { createDataConverter } from '../lib/payload-codec';
 import { databaseUrl, temporalAddress, useRunningDemoKey } from '../lib/runtime';
+import { temporalTls } from '../lib/temporal-tls';
 
 /** Lazily opened resources of one CLI invocation; close() releases whatever was opened. */
 export class CliContext {
@@ -26,8 +27,9 @@ export class CliContext {
     if (!this.client) {
       const address = temporalAddress(this.config);
       const dataConverter = createDataConverter(); // no payload key: one line, before any connection
+      const tls = temporalTls(this.config);
       try {
-        this.connection = await Connection.connect({ address, connectTimeout: 5_000 });
+        this.connection = await Connection.connect({ address, tls, connectTimeout: 5_000 });
       } catch (err) {
         throw new UserError(
           `cannot reach the Temporal server at ${address}: ${(err as Error).message}. Check TEMPORAL_ADDRESS.`,

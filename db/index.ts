@@ -7,6 +7,7 @@ import * as orderSyncPages from './migrations/20261126_005_order_sync_pages';
 import * as rateBucketDeferrals from './migrations/20261126_006_rate_bucket_deferrals';
 import * as lookupIndexes from './migrations/20261203_007_lookup_indexes';
 import * as apiTokens from './migrations/20261203_008_api_tokens';
+import * as events from './migrations/20261203_009_events';
 import * as lwaSecretExpiry from './migrations/20261203_012_lwa_secret_expiry';
 
 export type Db = Knex;
@@ -21,6 +22,7 @@ const MIGRATIONS: Array<[string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   ['20261126_006_rate_bucket_deferrals', rateBucketDeferrals],
   ['20261203_007_lookup_indexes', lookupIndexes],
   ['20261203_008_api_tokens', apiTokens],
+  ['20261203_009_events', events],
   ['20261203_012_lwa_secret_expiry', lwaSecretExpiry],
 ];
 

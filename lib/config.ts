@@ -38,7 +38,15 @@ const schema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('amazon-connector'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** Where people open the Temporal Web UI (links from the API and the console); default the dev server's. */
+  TEMPORAL_UI_URL: z.url({ error: 'a URL like https://temporal.example.com' }).optional(),
   TEMPORAL_CLI: z.string().optional(),
+  // Temporal's own client variables (the `temporal` CLI reads the same): TLS, and mTLS with a client certificate.
+  TEMPORAL_TLS: z.enum(['true', 'false'], { error: 'true or false' }).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   CONNECTOR_DATA_DIR: z.string().optional(),
   CONNECTOR_SECRET_KEY: z.string().optional(),
   CONNECTOR_SECRET_KEY_ID: z
@@ -100,4 +108,9 @@ function checkoutDir(): string {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
     if (path.dirname(dir) === dir) return process.cwd();
   }
+}
+
+/** The Temporal Web UI's base URL: TEMPORAL_UI_URL, else the dev server `connector start` runs. */
+export function temporalUiUrl(config: Config): string {
+  return (config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`).replace(/\/$/, '');
 }

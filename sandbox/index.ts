@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { logger as rootLogger } from '../lib/logger';
-import type { Sandbox, SandboxConfig } from './context';
+import type { Sandbox, SandboxConfig, ScheduledKind } from './context';
 import { FaultConfig, FaultInjector } from './faults';
 import { TransactionEvents } from './finances/events';
 import { FINANCE_DEFAULTS, FinanceConfig, publishTransactionUpdates, recordAllShipments } from './finances/service';
@@ -62,7 +62,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     ...FINANCE_DEFAULTS,
     ...options.finances,
   };
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = new Map<NodeJS.Timeout, ScheduledKind>();
+  let onSettled: Array<{ kinds?: ScheduledKind[]; resolve: () => void }> = [];
+  const busy = (kinds?: ScheduledKind[]) => [...timers.values()].some((kind) => !kinds || kinds.includes(kind));
+  const settleIfIdle = () => {
+    const waiting = onSettled;
+    onSettled = waiting.filter((w) => busy(w.kinds));
+    waiting.filter((w) => !busy(w.kinds)).forEach((w) => w.resolve());
+  };
   let saveTimer: NodeJS.Timeout | undefined;
   const save = () => {
     if (!options.statePath) return;
@@ -89,7 +96,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         save();
       }, 1000);
     },
-    schedule(fn, ms) {
+    schedule(fn, ms, kind = 'other') {
       const t = setTimeout(
         () => {
           timers.delete(t);
@@ -98,10 +105,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
           } catch (err) {
             log.error({ err }, 'sandbox: scheduled work failed');
           }
+          settleIfIdle();
         },
         Math.max(0, ms),
       );
-      timers.add(t);
+      timers.set(t, kind);
+    },
+    settled(kinds) {
+      return busy(kinds) ? new Promise((resolve) => onSettled.push({ kinds, resolve })) : Promise.resolve();
     },
     reset() {
       sb.state = new SandboxState();
@@ -112,15 +123,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       sb.stats.clear();
       Object.assign(sb.feedStats, { created: 0, processed: 0, messages: 0 });
       sb.notifications.reset(initial.seed);
-      timers.forEach((t) => clearTimeout(t));
+      timers.forEach((_kind, t) => clearTimeout(t));
       timers.clear();
+      settleIfIdle();
       sb.changed();
     },
     transactionEvents: new TransactionEvents((err) => log.error({ err }, 'sandbox: a transaction listener failed')),
   };
   // Feeds left in processing by a previous run finish on their own schedule.
   for (const feed of sb.state.feeds.values()) {
-    if (!feed.finalStatus) sb.schedule(() => statusOf(sb, feed), feed.endAt - now());
+    if (!feed.finalStatus) sb.schedule(() => statusOf(sb, feed), feed.endAt - now(), 'feed');
   }
   publishTransactionUpdates(sb);
   recordAllShipments(sb);
@@ -143,8 +155,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     port,
     transactionEvents: sb.transactionEvents,
     async close() {
-      timers.forEach((t) => clearTimeout(t));
+      timers.forEach((_kind, t) => clearTimeout(t));
       timers.clear();
+      settleIfIdle();
       cancelPending();
       sb.notifications.close();
       if (saveTimer) clearTimeout(saveTimer);

@@ -3,24 +3,31 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { appSecretWarning, listAppSecrets } from '../book/lwa-apps';
 import { orderView } from '../book/orders';
-import { checkShipmentRequest, recordedPackageId, sameSkuQuantities } from '../book/shipments';
+import { checkShipmentRequest, recordedPackageId } from '../book/packages';
+import { sameSkuQuantities } from '../book/shipments';
 import { Db, ping } from '../db';
 import { InvalidShipment, ShipmentRefusal } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { shipmentDone } from '../workflows/order';
-import { App, createApp, HttpError, listen, onlyMethods, requireBearer, RunningServer } from './app';
+import type { FastifyRequest } from 'fastify';
+import { App, bearerToken, createApp, HttpError, listen, onlyMethods, RunningServer, tokenMatches } from './app';
+import { authenticate, requireScope } from './api-v1/auth';
+import { ApiV1Options, registerApiV1, registerOpenApi } from './api-v1';
+import { SHIPMENT_WAIT_MS } from './api-v1/shipping';
 
 /**
- * `connector api`: the HTTP API for warehouse systems.
- * - POST /orders/{amazonOrderId}/shipments (Bearer token): the shipmentDone payload, checked like `connector ship`.
+ * `connector api`: the HTTP API for warehouse systems and ERPs.
+ * - /v1: the Book API (servers/api-v1/, docs/api.md), with scoped tokens; /v1/openapi.json, /v1/docs.
+ * - POST /orders/{amazonOrderId}/shipments: deprecated (use POST /v1/orders/{id}/shipments); Bearer CONNECTOR_API_TOKEN,
+ *   or a v1 token with the `ship` scope.
  * - GET /healthz: the process is up. GET /readyz: PostgreSQL and Temporal answer, and no LWA client secret has expired
  *   (one that expires within 30 days is named, still ready).
  */
-export interface ApiServerOptions {
+export interface ApiServerOptions extends Partial<Omit<ApiV1Options, 'db' | 'temporal'>> {
   db: Db;
   temporal: () => Promise<Client>;
-  /** CONNECTOR_API_TOKEN: every POST must carry it as `Authorization: Bearer <token>`. */
-  token: string;
+  /** CONNECTOR_API_TOKEN: the deprecated POST accepts it as `Authorization: Bearer <token>`. */
+  token?: string;
   port: number;
   host?: string;
   logger?: Logger;
@@ -199,12 +206,14 @@ export function registerWarehouseRoutes(app: App, options: ApiServerOptions): vo
         querystring: z.object({ account: z.string().optional() }),
         body: z.unknown(), // checked by checkShipmentRequest, with the words `connector ship` uses
         response: { 200: shipmentAnswer, 202: shipmentAnswer },
+        summary: 'Deprecated: use POST /v1/orders/{amazonOrderId}/shipments',
+        description:
+          'Sends shipmentDone and answers 202 once the package is recorded (or signalled), without waiting for Amazon. Kept for warehouse systems set up before v1.',
+        deprecated: true,
+        tags: ['deprecated'],
       },
       config: { bodyHint: 'body must be JSON like {"carrier":"UPS","trackingNumber":"1Z..."}' },
-      preHandler: requireBearer(
-        options.token,
-        'missing or wrong token: send Authorization: Bearer $CONNECTOR_API_TOKEN',
-      ),
+      preHandler: legacyAuth(db, options.token),
     },
     async (request, reply) => {
       const answer = await postShipment(request.params.amazonOrderId, request.body, request.query.account);
@@ -214,14 +223,42 @@ export function registerWarehouseRoutes(app: App, options: ApiServerOptions): vo
   onlyMethods(app, shipments, ['POST'], 'use POST');
 }
 
+/** The deprecated path takes CONNECTOR_API_TOKEN (when set) or a v1 token with the `ship` scope. */
+function legacyAuth(db: Db, token: string | undefined) {
+  const v1 = authenticate(db);
+  const ship = requireScope('ship');
+  return async (request: FastifyRequest): Promise<void> => {
+    if (token && tokenMatches(bearerToken(request.headers.authorization), token)) return;
+    try {
+      await v1(request);
+      await ship(request);
+    } catch {
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'missing or wrong token: send Authorization: Bearer $CONNECTOR_API_TOKEN, or a v1 token with the ship scope',
+        { headers: { 'www-authenticate': 'Bearer' } },
+      );
+    }
+  };
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const app = createApp({
     name: 'api',
     logger: options.logger,
-    bodyLimit: 64 * 1024,
-    notFound: 'not found: POST /orders/{amazonOrderId}/shipments, GET /healthz, GET /readyz',
+    bodyLimit: 4 * 1024 * 1024, // PUT /v1/stock takes 10,000 rows
+    notFound: 'not found: the Book API is under /v1 (GET /v1/docs); also GET /healthz, GET /readyz',
     jsonForAnyContentType: true, // warehouse systems posted without Content-Type before this server moved to Fastify
     unexpectedStatus: 503,
+  });
+  await registerOpenApi(app);
+  await registerApiV1(app, {
+    ...options,
+    taskQueue: options.taskQueue ?? 'amazon-connector',
+    namespace: options.namespace ?? 'default',
+    temporalUiUrl: options.temporalUiUrl ?? 'http://127.0.0.1:8233',
+    shipmentWaitMs: options.shipmentWaitMs ?? SHIPMENT_WAIT_MS,
   });
   registerWarehouseRoutes(app, options);
   return listen(app, { port: options.port, host: options.host, portSetting: 'CONNECTOR_API_PORT or --port' });

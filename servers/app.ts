@@ -165,7 +165,9 @@ function toHttpError(err: FastifyError, request: FastifyRequest, unexpectedStatu
     const parts = first.instancePath.split('/').filter(Boolean);
     const path = parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i ? `.${p}` : p)).join('');
     const field = path || err.validationContext || 'body';
-    return new HttpError(400, 'invalid_request', `${field}: ${first.message}`, {
+    // A well-formed request whose body says the wrong thing is 422, as the book's refusals; a bad URL or query is 400.
+    const status = err.validationContext === 'body' ? 422 : 400;
+    return new HttpError(status, status === 422 ? 'invalid_input' : 'invalid_request', `${field}: ${first.message}`, {
       field,
       details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })),
     });

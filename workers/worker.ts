@@ -13,6 +13,7 @@ import { logger as rootLogger, Logger } from '../lib/logger';
 import type { ConnectorMetrics } from '../servers/metrics';
 import { createDataConverter } from '../lib/payload-codec';
 import { keyringFromEnv } from '../lib/secrets';
+import { temporalTls } from '../lib/temporal-tls';
 
 export interface ConnectorWorkerDeps {
   config: Config;
@@ -55,8 +56,9 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
   const log = deps.logger ?? rootLogger;
   const taskQueue = deps.taskQueue ?? deps.config.TEMPORAL_TASK_QUEUE;
   const dataConverter = createDataConverter();
-  const nativeConnection = await NativeConnection.connect({ address: deps.temporalAddress });
-  const clientConnection = await Connection.connect({ address: deps.temporalAddress });
+  const tls = temporalTls(deps.config);
+  const nativeConnection = await NativeConnection.connect({ address: deps.temporalAddress, tls });
+  const clientConnection = await Connection.connect({ address: deps.temporalAddress, tls });
   const client = new Client({ connection: clientConnection, namespace: deps.config.TEMPORAL_NAMESPACE, dataConverter });
 
   const clients = new SpApiClients(deps.db, keyringFromEnv());

@@ -1,8 +1,10 @@
 import {
+  allHandlersFinished,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   patched,
   proxyActivities,
   setHandler,
@@ -19,6 +21,15 @@ export const amazonUpdate = defineSignal<[OrderHeader]>('amazonUpdate');
 export const shipmentDone = defineSignal<[unknown]>('shipmentDone');
 export const retry = defineSignal('retry');
 export const stateQuery = defineQuery<OrderWorkflowState>('state');
+
+/** What became of a shipment sent as the `ship` update: its package (Amazon's answer comes later, in the book), or why not. */
+export type ShipResult =
+  { outcome: 'recorded'; packageReferenceId: number; duplicate: boolean } | { outcome: 'rejected'; reason: string };
+/**
+ * A shipment from the API or the CLI, as a Workflow Update: its validator refuses a malformed payload before anything
+ * enters history, and the caller learns the package it became. The `shipmentDone` signal stays for the Temporal UI.
+ */
+export const ship = defineUpdate<ShipResult, [unknown]>('ship');
 
 export interface OrderInput {
   accountId: string;
@@ -38,6 +49,8 @@ export interface OrderWorkflowState {
   lastOutcome: OrderSummary['outcome'] | null;
   /** False while an Amazon update received is not yet reconciled with the book (`sync orders --wait` waits for it). */
   upToDate: boolean;
+  /** Waiting with nothing left to do: every signal received so far is fully handled (what a "nothing changed" check needs). */
+  idle: boolean;
 }
 
 const { markNeedsAttention, recordShipment, markShipByStatus, purgeOrderPii, requestStockSync } =
@@ -72,7 +85,10 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   let latest = input.header;
   let reconciled: string | null = null; // lastUpdatedTime of the header last imported
   let retryRequested = false;
-  const inbox: unknown[] = [];
+  /** Shipments waiting to be recorded, in arrival order; an update's carries its request number for the answer. */
+  const inbox: Array<{ payload: unknown; request?: number }> = [];
+  const answers = new Map<number, ShipResult>();
+  let requests = 0;
   const state: OrderWorkflowState = {
     amazonOrderId: latest.amazonOrderId,
     phase: 'pending',
@@ -84,15 +100,48 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     lastError: null,
     lastOutcome: null,
     upToDate: false,
+    idle: false,
   };
+  // The wake-up test of the wait in progress; the query reports `idle` while it is false.
+  let wakeUp: (() => boolean) | undefined;
+  async function waitUntil(wake: () => boolean, timeoutMs?: number): Promise<boolean> {
+    wakeUp = wake;
+    try {
+      return timeoutMs === undefined ? (await condition(wake), true) : await condition(wake, timeoutMs);
+    } finally {
+      wakeUp = undefined;
+    }
+  }
   const hasNewUpdate = () => reconciled === null || Date.parse(latest.lastUpdatedTime) > Date.parse(reconciled);
 
   setHandler(amazonUpdate, (header) => {
     latest = newerHeader(latest, header);
   });
-  setHandler(shipmentDone, (payload) => void inbox.push(payload));
+  setHandler(shipmentDone, (payload) => void inbox.push({ payload }));
+  setHandler(
+    ship,
+    async (payload) => {
+      const request = ++requests;
+      inbox.push({ payload, request });
+      await condition(() => answers.has(request));
+      const answer = answers.get(request)!;
+      answers.delete(request);
+      return answer;
+    },
+    {
+      validator: (payload) => {
+        const checked = checkShipment(payload);
+        if (!checked.ok) throw new Error(checked.reason);
+      },
+    },
+  );
+  /** A shipment refused: visible in the `state` query, and the answer of the update that sent it. */
+  const refuse = (entry: { request?: number }, reason: string) => {
+    state.rejectedShipments.push({ reason });
+    if (entry.request) answers.set(entry.request, { outcome: 'rejected', reason });
+  };
   setHandler(retry, () => void (retryRequested = true));
-  setHandler(stateQuery, () => ({ ...state, upToDate: !hasNewUpdate() }));
+  setHandler(stateQuery, () => ({ ...state, upToDate: !hasNewUpdate(), idle: wakeUp !== undefined && !wakeUp() }));
 
   const ref = () => ({ accountId, amazonOrderId: latest.amazonOrderId });
   const setOrderState = (value: string | null) => {
@@ -136,7 +185,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     if (isPending(latest.amazonStatus) && !summary) {
       state.phase = 'pending';
       setOrderState('pending');
-      await condition(() => !isPending(latest.amazonStatus));
+      await waitUntil(() => !isPending(latest.amazonStatus));
       return 'again';
     }
     retryRequested = false;
@@ -157,7 +206,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     // Only an order that could not be written waits here; a shipment or confirmation flag is handled below.
     if (imported.outcome === 'needs_attention' && imported.attentionSource === 'import') {
       state.phase = 'needs_attention';
-      await condition(() => retryRequested || hasNewUpdate());
+      await waitUntil(() => retryRequested || hasNewUpdate());
       return 'again';
     }
     return 'next';
@@ -166,23 +215,28 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   /** Phase: shipments typed by people or sent by the warehouse are checked, then recorded as packages. */
   const takeShipments = async (current: OrderSummary): Promise<OrderSummary> => {
     while (inbox.length > 0 && current.channel === 'FBM') {
-      const checked = checkShipment(inbox.shift());
+      const entry = inbox.shift()!;
+      const checked = checkShipment(entry.payload);
       if (!checked.ok) {
-        state.rejectedShipments.push({ reason: checked.reason });
+        refuse(entry, checked.reason);
         await flag(`shipment rejected: ${checked.reason}`);
         continue;
       }
       const recorded = await recordShipment({ ...ref(), shipment: checked.shipment });
       if (recorded.outcome === 'rejected') {
-        state.rejectedShipments.push({ reason: recorded.reason });
+        refuse(entry, recorded.reason);
         await flag(`shipment rejected: ${recorded.reason}`);
         continue;
+      }
+      if (entry.request) {
+        const { packageReferenceId, duplicate = false } = recorded;
+        answers.set(entry.request, { outcome: 'recorded', packageReferenceId, duplicate });
       }
       current = applySummary({ ...current, ...recorded.summary });
     }
     if (inbox.length > 0 && current.channel !== 'FBM') {
       const reason = 'shipmentDone is for FBM orders; Amazon ships FBA orders';
-      inbox.splice(0).forEach(() => state.rejectedShipments.push({ reason }));
+      inbox.splice(0).forEach((entry) => refuse(entry, reason));
       await flag(`shipment rejected: ${reason}`);
     }
     return current;
@@ -196,7 +250,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     const confirmed = applySummary({ ...current, ...confirmation.summary });
     if (!confirmation.rejected) return { next: 'next', summary: confirmed };
     await flag(confirmation.rejected, false);
-    await condition(() => retryRequested || hasNewUpdate() || inbox.length > 0);
+    await waitUntil(() => retryRequested || hasNewUpdate() || inbox.length > 0);
     return { next: 'again', summary: confirmed };
   };
 
@@ -206,8 +260,8 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     const woken = () => hasNewUpdate() || retryRequested || inbox.length > 0;
     const next = current.channel === 'FBM' && current.openQuantity > 0 ? nextShipByAlarm(current, shipBy) : undefined;
     if (!next) {
-      await condition(woken);
-    } else if (!(await condition(woken, Math.max(1, next.at - Date.now())))) {
+      await waitUntil(woken);
+    } else if (!(await waitUntil(woken, Math.max(1, next.at - Date.now())))) {
       shipBy = next.status;
       await markShipByStatus({ ...ref(), status: next.status });
       upsertSearchAttributes([{ key: ORDER_STATE, value: next.status }]);
@@ -219,15 +273,15 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
     state.phase = 'retention';
     const purgeAt = Date.parse(closed.closedAt ?? new Date().toISOString()) + closed.piiRetentionMs;
     while (Date.now() < purgeAt) {
-      if (!(await condition(() => hasNewUpdate() || inbox.length > 0, purgeAt - Date.now()))) continue;
+      if (!(await waitUntil(() => hasNewUpdate() || inbox.length > 0, purgeAt - Date.now()))) continue;
       // A shipment for a closed order is refused with the reason (it stays visible in the `state` query).
-      for (const _ of inbox.splice(0)) {
-        state.rejectedShipments.push({
-          reason:
-            closed.state === 'cancelled'
-              ? 'the order was cancelled on Amazon: do not ship it'
-              : 'nothing is left to ship on this order',
-        });
+      for (const entry of inbox.splice(0)) {
+        refuse(
+          entry,
+          closed.state === 'cancelled'
+            ? 'the order was cancelled on Amazon: do not ship it'
+            : 'nothing is left to ship on this order',
+        );
       }
       if (hasNewUpdate()) closed = await importLatest(false);
     }
@@ -235,6 +289,7 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
 
   for (;;) {
     if (workflowInfo().continueAsNewSuggested && inbox.length === 0) {
+      await condition(allHandlersFinished); // every update answered first: its caller waits for it
       await continueAsNew<typeof order>({ accountId, header: latest });
     }
     if ((hasNewUpdate() || retryRequested) && (await reconcile()) === 'again') continue;
@@ -249,5 +304,6 @@ export async function order(input: OrderInput): Promise<OrderWorkflowState> {
   await retention(summary);
   await purgeOrderPii(ref());
   state.phase = 'done';
+  await condition(allHandlersFinished);
   return state;
 }

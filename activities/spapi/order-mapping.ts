@@ -212,6 +212,7 @@ export function mapOrder(order: Order, marketplace: MarketplaceInfo): MappedOrde
     currency,
     purchaseDate: order.createdTime,
     latestShipDate: order.fulfillment?.shipByWindow?.latestDateTime ?? null,
+    shipServiceLevel: order.fulfillment?.fulfillmentServiceLevel ?? null,
     isBusiness,
     isPrime: programs.includes('PRIME'),
     giftMessage: messages.length ? [...new Set(messages)].join('\n') : null,

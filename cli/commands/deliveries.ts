@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { wholeNumber } from '../options';
-import { editPackage } from '../../book/shipments';
+import { editPackage } from '../../book/packages';
 import { retry } from '../../workflows/order';
 import { withContext } from '../context';
 import { print } from '../output';

@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import { limitOption } from '../options';
 import { UserError } from '../../lib/errors';
-import { retry, shipmentDone, stateQuery } from '../../workflows/order';
+import { retry, stateQuery } from '../../workflows/order';
+import { SHIPMENT_WAIT_MS, ShipmentNotTaken, ShipmentOutcome, shipAndAwait } from '../../servers/api-v1/shipping';
 import { listOrders, ORDER_STATES, orderView, SHIP_BY_STATES } from '../../book/orders';
-import { checkShipmentRequest } from '../../book/shipments';
+import { checkShipmentRequest } from '../../book/packages';
 import { describeCarrier } from '../../lib/carriers';
 import { CliContext, withContext } from '../context';
 import { resyncOrder } from '../resync';
@@ -93,7 +94,7 @@ export function register(program: Command): void {
 
   program
     .command('ship <amazonOrderId>')
-    .description('tell the order workflow that a package shipped (sends shipmentDone)')
+    .description("record a shipped package and confirm it to Amazon; prints Amazon's answer (the `ship` update)")
     .requiredOption('--carrier <carrier>', 'carrier, e.g. UPS, "royal mail", DHL; others go as Other')
     .option('--carrier-name <name>', 'carrier name when it is not a known carrier')
     .option('--tracking <tracking>', 'tracking number (required)')
@@ -101,6 +102,7 @@ export function register(program: Command): void {
     .option('--method <method>', 'shipping method')
     .option('--items <items>', 'SKU:QTY,... (default: everything still open)')
     .option('--retry', 'also send retry, to re-send packages Amazon rejected after a fix')
+    .option('--no-wait', "do not wait for Amazon's answer (it follows; see `orders show`)")
     .action(async (amazonOrderId: string, opts, cmd: Command) =>
       withContext(async (ctx) => {
         const payload = {
@@ -121,10 +123,35 @@ export function register(program: Command): void {
         const { order: view, shipment, open } = checked;
         const carrier = describeCarrier(shipment.carrier, shipment.carrierName);
         if (carrier.warning) process.stderr.write(`connector: ${carrier.warning}\n`);
-        const handle = (await ctx.getTemporal()).workflow.getHandle(view.workflowId);
-        if (open.length > 0) await handle.signal(shipmentDone, shipment);
-        if (opts.retry) await handle.signal(retry);
-        print(cmd, { workflowId: view.workflowId, shipment }, `shipmentDone sent to ${view.workflowId}`);
+        const client = await ctx.getTemporal();
+        if (open.length === 0) {
+          // Nothing left to ship: --retry re-sends the packages Amazon rejected, after a fix.
+          await client.workflow.getHandle(view.workflowId).signal(retry);
+          print(cmd, { workflowId: view.workflowId, signalled: 'retry' }, `retry sent to ${view.workflowId}`);
+          return;
+        }
+        let outcome: ShipmentOutcome;
+        try {
+          outcome = await shipAndAwait(ctx.getDb(), client, {
+            order: view,
+            shipment,
+            waitMs: opts.wait ? SHIPMENT_WAIT_MS : 0,
+          });
+        } catch (err) {
+          if (err instanceof ShipmentNotTaken) throw new UserError(err.message);
+          throw err;
+        }
+        if (opts.retry) await client.workflow.getHandle(view.workflowId).signal(retry);
+        const pkg = outcome.package;
+        const what = pkg ? `package ${pkg.packageReferenceId} (tracking ${pkg.trackingNumber})` : 'the shipment';
+        print(cmd, outcome, () =>
+          outcome.amazon === 'accepted'
+            ? `${what} confirmed to Amazon${outcome.duplicate ? ' (already recorded: nothing sent again)' : ''}`
+            : outcome.amazon === 'rejected'
+              ? `${what} REJECTED by Amazon: ${outcome.error?.message}\nfix it with \`connector deliveries edit ${amazonOrderId} --package ${pkg?.packageReferenceId} ... --retry\``
+              : `${what} recorded; Amazon has not answered yet: see \`connector orders show ${amazonOrderId}\``,
+        );
+        if (outcome.amazon === 'rejected') process.exitCode = 1;
       }),
     );
 

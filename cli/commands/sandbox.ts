@@ -1,11 +1,25 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config';
 import { UserError } from '../../lib/errors';
+import { wholeNumber } from '../options';
 import { print } from '../output';
 import { startSandbox } from '../../sandbox';
 import { seedDemo } from '../../sandbox/demo';
 import { parseFaultSpec } from '../../sandbox/faults';
 import { parseRateLimitMode } from '../../sandbox/rate-limits';
+
+/** A server that cannot listen, in one line naming the option that fixes it. */
+function listenFailure(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE')
+    return new UserError(
+      `port ${port} is taken: stop what uses it, or choose another with --port (default: SANDBOX_PORT)`,
+    );
+  if (err.code === 'EACCES') return new UserError(`port ${port} needs privileges: choose --port above 1023`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+    return new UserError(`--host ${host} is not an address of this machine: use 127.0.0.1, or 0.0.0.0 for all`);
+  }
+  return err;
+}
 
 /** `connector sandbox`: the SP-API sandbox with two demo sellers, until Ctrl-C. */
 export function register(program: Command): void {
@@ -14,7 +28,11 @@ export function register(program: Command): void {
     .description(
       'run the SP-API sandbox: a local Amazon Selling Partner API (LWA, Orders, Feeds, Listings, FBA, Sellers, Notifications) with demo sellers',
     )
-    .option('--port <port>', 'port to listen on (default SANDBOX_PORT, 8700)')
+    .option(
+      '--port <port>',
+      'port to listen on, 0 for any free one (default SANDBOX_PORT, 8700)',
+      wholeNumber(0, 65535),
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--seed <n>', 'seed of the generated data and of fault draws', '1')
     .option('--rate-limits <mode>', "Amazon's usage plans: real, off, or x<K> (K times faster, like x60)", 'real')
@@ -36,14 +54,17 @@ export function register(program: Command): void {
         throw new UserError((err as Error).message);
       }
       const seed = int('seed', opts.seed);
+      const port: number = opts.port ?? loadConfig().SANDBOX_PORT;
       const sandbox = await startSandbox({
-        port: opts.port !== undefined ? int('port', opts.port) : loadConfig().SANDBOX_PORT,
+        port,
         host: opts.host,
         seed,
         rateLimits,
         faults,
         statePath: opts.state,
         tokenLifetimeSeconds: int('token-lifetime', opts.tokenLifetime),
+      }).catch((err: NodeJS.ErrnoException) => {
+        throw listenFailure(err, port, opts.host);
       });
       const sellers = await seedDemo(sandbox.url, { seed, orders: int('orders', opts.orders) });
       print(cmd, { url: sandbox.url, rateLimits, sellers }, () =>

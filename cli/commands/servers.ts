@@ -3,6 +3,8 @@ import { ConfigError } from '../../lib/config';
 import { logger } from '../../lib/logger';
 import { requireCodec } from '../../lib/payload-codec';
 import { startApiServer } from '../../servers/api';
+import { temporalUiUrl } from '../../lib/config';
+import { registerTokenCommands } from './api-tokens';
 import { CODEC_TOKEN_MISSING, DEFAULT_UI_ORIGINS, startCodecServer } from '../../servers/codec-server';
 import { withContext } from '../context';
 import { print } from '../output';
@@ -22,37 +24,37 @@ const port = (value: string) => {
 
 /** Long-running HTTP servers: the warehouse API and the Temporal UI's codec server. */
 export function register(program: Command): void {
-  program
+  const api = program
     .command('api')
-    .description(
-      'HTTP API for warehouse systems: POST /orders/{amazonOrderId}/shipments (Bearer CONNECTOR_API_TOKEN), GET /healthz, GET /readyz',
-    )
+    .description('the Book API for warehouse systems and ERPs (/v1, docs at /v1/docs) and its tokens');
+  api
+    .command('serve', { isDefault: true })
+    .description('serve /v1 (scoped tokens), the deprecated POST /orders/{id}/shipments, /healthz and /readyz')
     .option('--port <port>', 'listen on this port (default CONNECTOR_API_PORT, 8080)')
     .option('--host <host>', 'listen on this address', '127.0.0.1')
     .action(async (opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const token = ctx.config.CONNECTOR_API_TOKEN;
-        if (!token)
-          throw new ConfigError(
-            'CONNECTOR_API_TOKEN is not set: choose a long random token (e.g. `openssl rand -hex 32`) and give it to the warehouse system',
-          );
         const server = await startApiServer({
           db: ctx.getDb(),
           temporal: () => ctx.getTemporal(),
-          token,
+          token: ctx.config.CONNECTOR_API_TOKEN,
+          taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+          namespace: ctx.config.TEMPORAL_NAMESPACE,
+          temporalUiUrl: temporalUiUrl(ctx.config),
           port: opts.port !== undefined ? port(opts.port) : ctx.config.CONNECTOR_API_PORT,
           host: opts.host,
           logger,
         });
         print(
           cmd,
-          { url: server.url },
-          `warehouse API on ${server.url} (POST /orders/{amazonOrderId}/shipments, /healthz, /readyz); Ctrl-C to stop`,
+          { url: server.url, docs: `${server.url}/v1/docs` },
+          `Book API on ${server.url}/v1 (docs: ${server.url}/v1/docs; tokens: \`connector api tokens create\`); Ctrl-C to stop`,
         );
         await untilStopped();
         await server.close();
       }),
     );
+  registerTokenCommands(api);
 
   program
     .command('codec-server')

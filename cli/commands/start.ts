@@ -4,13 +4,15 @@ import path from 'path';
 import type { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb, migrateLatest, ping } from '../../db';
-import { Config, ConfigError, loadConfig } from '../../lib/config';
-import { startEmbeddedPostgres } from '../../lib/embedded-postgres';
+import { createToken, deleteRevokedToken, revokeToken, SCOPES } from '../../book/api-tokens';
+import { startApiServer } from '../../servers/api';
+import { Config, ConfigError, loadConfig, temporalUiUrl } from '../../lib/config';
+import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { UserError } from '../../lib/errors';
 import { logger } from '../../lib/logger';
 import { useDemoSecretKey } from '../../lib/secrets';
 import { serveConnectorMetrics, temporalRuntimeMetrics } from '../../servers/metrics';
-import { freePort, resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
+import { freePort, portIsFree, resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
 import { requireCodec } from '../../lib/payload-codec';
 import { clearRuntime, writeRuntime } from '../../lib/runtime';
 import { startCodecServer } from '../../servers/codec-server';
@@ -29,6 +31,9 @@ export function register(program: Command): void {
     .option('--no-ui', 'run the Temporal dev server headless')
     .action(async (opts) => {
       const config = loadConfig();
+      // Every port first, and the Temporal CLI (installed on first use), before anything starts.
+      await checkPorts(config, opts.ui);
+      const temporalCli = config.TEMPORAL_ADDRESS ? undefined : resolveTemporalCli({ onProgress: say });
       const stops: Array<() => Promise<void>> = [];
       const stopAll = async () => {
         for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -52,7 +57,7 @@ export function register(program: Command): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        await startEverything(config, { ...opts, runtimeMetricsUrl: runtimeMetrics.url }, stops);
+        await startEverything(config, { ...opts, temporalCli, runtimeMetricsUrl: runtimeMetrics.url }, stops);
       } catch (err) {
         await stopAll();
         throw err;
@@ -61,12 +66,36 @@ export function register(program: Command): void {
     });
 }
 
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** The ports `connector start` opens, by the variable that sets each; all checked at once, before it starts anything. */
+async function checkPorts(config: Config, ui: boolean): Promise<void> {
+  const ports: Array<[string, number, string?]> = [];
+  if (!config.DATABASE_URL) ports.push(['CONNECTOR_PG_PORT', config.CONNECTOR_PG_PORT]);
+  if (!config.TEMPORAL_ADDRESS) {
+    ports.push(['TEMPORAL_PORT', config.TEMPORAL_PORT]);
+    if (ui)
+      ports.push(['TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT], ['CONNECTOR_CODEC_PORT', config.CONNECTOR_CODEC_PORT]);
+  }
+  ports.push(['CONNECTOR_METRICS_PORT', config.CONNECTOR_METRICS_PORT, config.CONNECTOR_METRICS_HOST]);
+  ports.push(['SANDBOX_PORT', config.SANDBOX_PORT]); // the demo's SP-API sandbox
+  ports.push(['CONNECTOR_API_PORT', config.CONNECTOR_API_PORT]); // the Book API
+  const problems: string[] = [];
+  const named = new Map<number, string>();
+  for (const [name, port, host] of ports) {
+    const other = named.get(port);
+    if (other) problems.push(`${other} and ${name} are both ${port}: set one to another port`);
+    else if (!(await portIsFree(port, host))) problems.push(`port ${port} is taken: stop what uses it or set ${name}`);
+    named.set(port, name);
+  }
+  if (problems.length) throw new UserError(`cannot start: ${problems.join('; ')}`);
+}
+
 async function startEverything(
   config: Config,
-  opts: { orders: string; ui: boolean; runtimeMetricsUrl: string },
+  opts: { orders: string; ui: boolean; temporalCli?: string; runtimeMetricsUrl: string },
   stops: Array<() => Promise<void>>,
 ) {
-  const say = (line: string) => process.stdout.write(`${line}\n`);
   fs.mkdirSync(config.dataDir, { recursive: true });
   // A generated key only for the demo on its own PostgreSQL: a database of yours holds credentials sealed with your key.
   let secretKeyFile: string | undefined;
@@ -89,7 +118,7 @@ async function startEverything(
     const pg = await startEmbeddedPostgres(config.dataDir, config.CONNECTOR_PG_PORT);
     stops.push(pg.stop);
     databaseUrl = pg.url;
-    say(`PostgreSQL (embedded)   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    say(`PostgreSQL (embedded)   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (cluster in ${pg.clusterDir})`);
   }
   const db = createDb(databaseUrl, { max: 20 });
   stops.push(() => db.destroy());
@@ -121,7 +150,7 @@ async function startEverything(
     codecUrl = codecServer?.url;
     codecEndpoint = codecServer?.uiEndpoint;
     const server = await startDevServer({
-      executable: resolveTemporalCli(),
+      executable: opts.temporalCli ?? resolveTemporalCli({ onProgress: say }),
       port: config.TEMPORAL_PORT,
       uiPort: opts.ui ? config.TEMPORAL_UI_PORT : undefined,
       dbFile: path.join(config.dataDir, 'temporal.db'),
@@ -179,6 +208,27 @@ async function startEverything(
     await connector.close();
   });
   await applySchedules(connector.client, db, config);
+
+  const api = await startApiServer({
+    db,
+    temporal: async () => connector.client,
+    token: config.CONNECTOR_API_TOKEN,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporalUiUrl: temporalUiUrl(config),
+    port: config.CONNECTOR_API_PORT,
+    logger,
+  });
+  stops.push(() => api.close());
+  say(`Book API                ${api.url}/v1 (docs: ${api.url}/v1/docs)`);
+  if (sandboxUrl) {
+    // The demo's token, every scope, made anew at each start (the book keeps only a hash: the old one can't be shown).
+    await revokeToken(db, { name: 'demo' }).catch(() => undefined);
+    await deleteRevokedToken(db, { name: 'demo' });
+    const demoToken = await createToken(db, { name: 'demo', scopes: [...SCOPES] });
+    say(`  demo token (all scopes): ${demoToken.secret}`);
+    say(`  try: curl -H "Authorization: Bearer ${demoToken.secret}" ${api.url}/v1/deliveries`);
+  } else say('  tokens: `connector api tokens create <name> --scopes read,ship`');
 
   await firstSync({ client: connector.client, db, taskQueue: config.TEMPORAL_TASK_QUEUE, say });
   if (uiUrl) say(`Temporal UI             ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);

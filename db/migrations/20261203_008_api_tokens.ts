@@ -6,6 +6,15 @@ import type { Knex } from 'knex';
  * replayed request returns the first answer and does nothing twice.
  */
 export async function up(knex: Knex): Promise<void> {
+  // The pick list shows how each delivery must ship (Amazon's fulfillmentServiceLevel); filled by the next import.
+  await knex.schema.alterTable('sale_orders', (t) => {
+    t.text('ship_service_level');
+    // GET /v1/orders pages by (updated_at, id), and `q` finds orders by a prefix of their Amazon id.
+    t.index(['updated_at', 'id'], 'sale_orders_updated_index');
+  });
+  await knex.raw(
+    'CREATE INDEX sale_orders_amazon_order_id_prefix_index ON sale_orders (amazon_order_id text_pattern_ops)',
+  );
   await knex.schema.createTable('api_tokens', (t) => {
     t.increments('id');
     t.text('name').notNullable().unique();
@@ -35,4 +44,9 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('api_idempotency');
   await knex.schema.dropTable('api_tokens');
+  await knex.raw('DROP INDEX sale_orders_amazon_order_id_prefix_index');
+  await knex.schema.alterTable('sale_orders', (t) => {
+    t.dropIndex([], 'sale_orders_updated_index');
+    t.dropColumn('ship_service_level');
+  });
 }

@@ -1,4 +1,4 @@
-import type { Ctx, Route, SandboxConfig } from '../context';
+import { SCHEDULED_KINDS, ScheduledKind, type Ctx, type Route, type SandboxConfig } from '../context';
 import { validateFaults } from '../faults';
 import { parseFinanceConfig, recordShipments } from '../finances/service';
 import { generateOrders, GeneratorError } from '../generator';
@@ -310,6 +310,15 @@ function stats(ctx: Ctx): Reply {
   });
 }
 
+/** `?kind=listing&kind=feed` (or `kind=listing,feed`): the kinds of scheduled work to wait for; all when absent. */
+function scheduledKinds(ctx: Ctx): ScheduledKind[] | undefined {
+  const kinds = ctx.query.list('kind');
+  const unknown = kinds?.find((k) => !(SCHEDULED_KINDS as readonly string[]).includes(k));
+  if (unknown)
+    throw new HttpError(400, [{ code: 'InvalidInput', message: `kind ${unknown}: use ${SCHEDULED_KINDS.join(', ')}` }]);
+  return kinds as ScheduledKind[] | undefined;
+}
+
 function clearStats(ctx: Ctx): Reply {
   ctx.sb.stats.clear();
   Object.assign(ctx.sb.feedStats, { created: 0, processed: 0, messages: 0 });
@@ -341,6 +350,13 @@ export const adminRoutes: Route[] = [
   { method: 'GET', path: '/_sandbox/config', kind: 'admin', handler: (ctx) => ok(ctx.sb.config) },
   { method: 'PUT', path: '/_sandbox/config', kind: 'admin', handler: putConfig },
   { method: 'GET', path: '/_sandbox/stats', kind: 'admin', handler: stats },
+  // Answers once every scheduled change has happened: tests wait on it instead of sleeping past the delays.
+  {
+    method: 'GET',
+    path: '/_sandbox/settled',
+    kind: 'admin',
+    handler: async (ctx) => (await ctx.sb.settled(scheduledKinds(ctx)), { status: 204 }),
+  },
   { method: 'DELETE', path: '/_sandbox/stats', kind: 'admin', handler: clearStats },
   { method: 'POST', path: '/_sandbox/reset', kind: 'admin', handler: (ctx) => (ctx.sb.reset(), { status: 204 }) },
 ];

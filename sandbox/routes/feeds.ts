@@ -106,7 +106,7 @@ async function createFeed(ctx: Ctx): Promise<Reply> {
   };
   sb.state.feeds.set(feed.feedId, feed);
   sb.feedStats.created++;
-  sb.schedule(() => statusOf(sb, feed), feed.endAt - now);
+  sb.schedule(() => statusOf(sb, feed), feed.endAt - now, 'feed');
   sb.changed();
   return ok({ feedId: feed.feedId }, 202);
 }

@@ -85,13 +85,17 @@ async function patchListingsItem(ctx: Ctx): Promise<Reply> {
   const submissionId = crypto.randomUUID().replace(/-/g, '');
   if (valid && mode !== 'VALIDATION_PREVIEW') {
     // Amazon accepts now and applies a little later: a read right after the PATCH may still show the old value.
-    sb.schedule(() => {
-      const listing = sb.state.listing(ctx.sellerId, sku);
-      if (listing && checkPatches(listing, sku, patches).length === 0) {
-        applyPatches(listing, patches, sb.now());
-        sb.changed();
-      }
-    }, sb.config.listingApplyDelayMs);
+    sb.schedule(
+      () => {
+        const listing = sb.state.listing(ctx.sellerId, sku);
+        if (listing && checkPatches(listing, sku, patches).length === 0) {
+          applyPatches(listing, patches, sb.now());
+          sb.changed();
+        }
+      },
+      sb.config.listingApplyDelayMs,
+      'listing',
+    );
   }
   const status = !valid ? 'INVALID' : mode === 'VALIDATION_PREVIEW' ? 'VALID' : 'ACCEPTED';
   const listing = sb.state.listing(ctx.sellerId, sku);

@@ -13,6 +13,7 @@ import { keyringFromEnv } from '../../lib/secrets';
 import { startSandbox } from '../../sandbox';
 import { CliRun, runCli, startCli } from '../support/cli';
 import { createTestDatabase, TestDatabase } from '../support/db';
+import { eventually } from '../support/harness';
 
 const cli = (...args: string[]) => runCli(args);
 
@@ -311,13 +312,8 @@ describe('accounts link (consent page, redirect, LWA code exchange)', () => {
       '0',
       ...extra,
     ]);
-    for (let i = 0; i < 200; i++) {
-      const match = /(http:\/\/\S+\/apps\/authorize\/consent\S+)/.exec(run.output().stderr);
-      if (match) return { run, url: new URL(match[1]) };
-      const early = await Promise.race([run.done, new Promise((r) => setTimeout(r, 25, undefined))]);
-      if (early) throw new Error(`link ended before printing a URL: ${JSON.stringify(early)}`);
-    }
-    throw new Error(`no consent URL printed: ${run.output().stderr}`);
+    const [, url] = await run.printed(/(http:\/\/\S+\/apps\/authorize\/consent\S+)/);
+    return { run, url: new URL(url) };
   }
 
   /** What the seller's browser does: sign in as the seller, consent, follow the redirect to our callback. */
@@ -672,20 +668,16 @@ describe('accounts remove', () => {
         { key: defineSearchAttributeKey('SellerAccount', SearchAttributeType.KEYWORD), value: 'shop-us' },
       ],
     });
+    // What the command asks Temporal's visibility, which lags the start and the end of a run: wait until it knows.
+    const openOrders = `WorkflowType='order' AND SellerAccount='shop-us' AND ExecutionStatus='Running'`;
     try {
-      let error: string | undefined;
-      for (let i = 0; i < 50 && !error?.includes('open order workflow'); i++) {
-        error = (await cli('accounts', 'remove', 'shop-us')).error;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(error).toMatch(/^account shop-us has 1 open order workflow\(s\)/);
+      await eventually(async () => expect((await client.workflow.count(openOrders)).count).toBe(1));
+      expect((await cli('accounts', 'remove', 'shop-us')).error).toMatch(
+        /^account shop-us has 1 open order workflow\(s\)/,
+      );
       await handle.terminate('test');
-      let removed = await cli('accounts', 'remove', 'shop-us');
-      for (let i = 0; i < 50 && removed.error; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        removed = await cli('accounts', 'remove', 'shop-us');
-      }
-      expect(removed.error).toBeUndefined();
+      await eventually(async () => expect((await client.workflow.count(openOrders)).count).toBe(0));
+      expect((await cli('accounts', 'remove', 'shop-us')).error).toBeUndefined();
     } finally {
       await handle.terminate('cleanup').catch(() => undefined);
       await connection.close();

@@ -100,7 +100,8 @@ describe('warehouse API: shipments over HTTP reach the order workflow', () => {
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
     expect(((await none.json()) as any).error).toEqual({
       code: 'unauthorized',
-      message: 'missing or wrong token: send Authorization: Bearer $CONNECTOR_API_TOKEN',
+      message:
+        'missing or wrong token: send Authorization: Bearer $CONNECTOR_API_TOKEN, or a v1 token with the ship scope',
     });
     expect((await post(FBM, shipment, 'guess')).status).toBe(401);
     const state = await h.client.workflow.getHandle(workflowId).query(stateQuery);

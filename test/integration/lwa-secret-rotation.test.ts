@@ -180,7 +180,7 @@ describe('an expired secret', () => {
 
     // A package shipped meanwhile stays to be confirmed, the order flagged with the reason.
     expect(
-      (await runCli(['ship', toShip.orderId, '--carrier', 'UPS', '--tracking', '1ZLWAEXPIRED01'])).error,
+      (await runCli(['ship', toShip.orderId, '--carrier', 'UPS', '--tracking', '1ZLWAEXPIRED01', '--no-wait'])).error,
     ).toBeUndefined();
     const unconfirmed = await eventually(async () => {
       const view = await orderView(h.testDb.db, { amazonOrderId: toShip.orderId });

@@ -1,5 +1,5 @@
 import type { OrderSyncResult } from '../../workflows/order-sync';
-import { eventually, Harness, startHarness } from '../support/harness';
+import { eventually, Harness, ordersIdle, startHarness } from '../support/harness';
 
 const US = 'ATVPDKIKX0DER';
 const NA = [US, 'A2EUQ1WTGCTBG2', 'A1AM78C64UM0Y8'];
@@ -44,7 +44,7 @@ describe('order import at scale', () => {
           h.client.workflow.execute('orderSync', {
             taskQueue: h.taskQueue,
             workflowId: `scale-sync-${a.id}-${Date.now()}`,
-            args: [{ accountId: a.id, since: new Date(Date.now() - 72 * 3_600_000).toISOString() }],
+            args: [{ accountId: a.id, since: new Date(Date.now() - 72 * 3_600_000).toISOString(), collectIds: true }],
           }) as Promise<OrderSyncResult>,
       ),
     );
@@ -105,17 +105,24 @@ describe('order import at scale', () => {
       h.testDb.db('sale_orders').orderBy('id').select('id', 'state', 'updated_at', 'amount_total');
     const before = await snapshot();
     const lines = await h.testDb.db('sale_order_lines').count({ n: '*' }).first();
-    await syncAll();
-    await new Promise((r) => setTimeout(r, 5000));
+    const results = await syncAll();
+    // The orders it signalled (those the book does not hold at their update time: pending ones) have handled it and
+    // wait again: only then is "nothing changed" true.
+    for (const [i, a] of accounts.entries()) await ordersIdle(h.client, a.id, results[i].orderIds!);
     expect(await snapshot()).toEqual(before);
     expect(await h.testDb.db('sale_order_lines').count({ n: '*' }).first()).toEqual(lines);
   }, 600_000);
 
   it('a worker restarted in the middle of a sync loses and duplicates nothing', async () => {
-    await generate(accounts[0].sellerId, US, PER_MARKETPLACE, 300);
+    const added = await generate(accounts[0].sellerId, US, PER_MARKETPLACE, 300);
+    const importable = added.filter((id) => !truth.get(id)!.status.startsWith('PENDING'));
+    const inBook = async () =>
+      Number((await h.testDb.db('sale_orders').whereIn('amazon_order_id', importable).count({ n: '*' }).first())!.n);
     const sync = syncAll();
-    await new Promise((r) => setTimeout(r, 1500));
-    await h.restartWorker();
+    // The first new order in the book: the sync is under way. The worker stops there, and the rest waits for the next.
+    await eventually(async () => expect(await inBook()).toBeGreaterThan(0), 120_000, 20);
+    // With no worker polling, part of the sync is proven still to do: the new worker picks it up.
+    await h.restartWorker(async () => expect(await inBook()).toBeLessThan(importable.length));
     await sync;
     await expectBookMatchesSandbox();
   }, 600_000);

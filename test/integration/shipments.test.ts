@@ -3,7 +3,7 @@ import { orderView } from '../../book/orders';
 import { orderWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/order';
 import { runCli } from '../support/cli';
-import { eventually, Harness, startHarness } from '../support/harness';
+import { eventually, Harness, ordersIdle, startHarness } from '../support/harness';
 import { fixture, minutesAgo, recentOrder, US } from '../support/orders';
 
 const account = { id: 'us-ship', sellerId: 'A4SHIPPER0US', region: 'na' as const, marketplaceIds: [US] };
@@ -185,7 +185,7 @@ describe('FBM shipments', () => {
     await eventually(async () =>
       expect((await view(orderId)).deliveries.filter((d) => d.confirmation === 'confirmed')).toHaveLength(1),
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await ordersIdle(h.client, account.id, [orderId]); // both signals handled, nothing left to do
     expect((await amazonOrder(orderId)).packages).toHaveLength(1);
     expect((await view(orderId)).deliveries.find((d) => d.state === 'open')?.lines).toEqual(
       expect.arrayContaining([{ sku: MUG, quantity: 2 }]),

@@ -238,12 +238,13 @@ describe('stockSync: FBM quantities to Amazon', () => {
     await offer(db(), acc.id, 'DEBOUNCE', id, { productType: 'HOME', lastSent: 1 });
     await listing(acc, 'DEBOUNCE', 1);
     const windowMs = 3_000;
-    // Start early in a window so that all changes land in it.
-    await new Promise((r) => setTimeout(r, windowMs - (Date.now() % windowMs) + 50));
+    // Five changes at instants of the current window (the clock is an input): no waiting for a window to begin.
+    const windowStart = Math.floor(Date.now() / windowMs) * windowMs;
     const requests = [];
-    for (const qty of [2, 3, 4, 5, 6]) {
+    for (const [i, qty] of [2, 3, 4, 5, 6].entries()) {
       await setOnHand(db(), id, qty);
-      requests.push(await requestStockSync(h.client, { accountId: acc.id, taskQueue: h.taskQueue, windowMs }));
+      const now = windowStart + i;
+      requests.push(await requestStockSync(h.client, { accountId: acc.id, taskQueue: h.taskQueue, windowMs, now }));
     }
     expect(requests.filter((r) => r.started)).toHaveLength(1);
     expect(new Set(requests.map((r) => r.workflowId)).size).toBe(1);

@@ -138,12 +138,8 @@ test('a feed document is uploaded to its URL and the gzipped report downloaded f
     endpoint: 'feeds',
     body: { feedType: 'JSON_LISTINGS_FEED', marketplaceIds: [US], inputFeedDocumentId: document.feedDocumentId },
   });
-  let feed: any;
-  for (let i = 0; i < 50; i++) {
-    feed = await callSpApi(sp, { operation: 'getFeed', endpoint: 'feeds', path: { feedId } });
-    if (feed.processingStatus === 'DONE') break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await t.admin.settled('feed'); // the feed has run through IN_QUEUE and IN_PROGRESS
+  const feed = await callSpApi(sp, { operation: 'getFeed', endpoint: 'feeds', path: { feedId } });
   expect(feed.processingStatus).toBe('DONE');
   const result = await callSpApi(sp, {
     operation: 'getFeedDocument',

@@ -38,7 +38,6 @@ const availability = (code: string, quantity: number, op = 'replace') => ({
     { op, path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: code, quantity }] },
   ],
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('getListingsItem', () => {
   test('answers summaries by default, and every requested dataset, in the `Item` shape', async () => {
@@ -105,13 +104,13 @@ describe('patchListingsItem', () => {
     expectModel(FILE, ITEM, 'patch', res);
     expect(res.json).toEqual({ sku: 'HW-ZDPI-9B4E', status: 'ACCEPTED', submissionId: expect.any(String), issues: [] });
     expect((await t.admin.getListing(seller.sellerId, 'HW-ZDPI-9B4E'))!.quantity).toBe(4);
-    await sleep(450);
+    await t.admin.settled('listing');
     expect((await t.admin.getListing(seller.sellerId, 'HW-ZDPI-9B4E'))!.quantity).toBe(17);
   });
 
   test('merge works the same for the one DEFAULT entry', async () => {
     expect((await patch('HW-ZDPI-9B4E', availability('DEFAULT', 0, 'merge'))).json.status).toBe('ACCEPTED');
-    await sleep(450);
+    await t.admin.settled('listing');
     expect((await t.admin.getListing(seller.sellerId, 'HW-ZDPI-9B4E'))!.quantity).toBe(0);
   });
 
@@ -137,7 +136,7 @@ describe('patchListingsItem', () => {
       status: 'INVALID',
       issues: [expect.objectContaining({ code, severity: 'ERROR' })],
     });
-    await sleep(350);
+    await t.admin.settled('listing'); // had it scheduled a change, this would wait for it
     expect(await t.admin.getListing(seller.sellerId, sku)).toEqual(before);
   });
 
@@ -147,7 +146,7 @@ describe('patchListingsItem', () => {
       mode: 'VALIDATION_PREVIEW',
     });
     expect(res.json.status).toBe('VALID');
-    await sleep(350);
+    await t.admin.settled('listing'); // had it scheduled a change, this would wait for it
     expect((await t.admin.getListing(seller.sellerId, 'GM-ZDPI-9B4E'))!.quantity).toBe(100);
   });
 

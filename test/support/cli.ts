@@ -17,6 +17,8 @@ export interface CliResult {
 export interface CliRun {
   /** Everything written so far (`accounts link` prints its consent URL on stderr while it waits). */
   output(): { stdout: string; stderr: string };
+  /** The first match of `pattern` in stdout or stderr, as soon as it is printed; rejects if the command ends first. */
+  printed(pattern: RegExp): Promise<RegExpExecArray>;
   done: Promise<CliResult>;
 }
 
@@ -31,8 +33,14 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliR
   process.exitCode = 0;
   let stdout = '';
   let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => ((stderr += String(chunk)), true));
+  const onWrite = new Set<() => void>();
+  const written = () => onWrite.forEach((check) => check());
+  const out = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: any) => ((stdout += String(chunk)), written(), true));
+  const err = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: any) => ((stderr += String(chunk)), written(), true));
   const done = buildProgram()
     .parseAsync(args, { from: 'user' })
     .then(
@@ -57,7 +65,19 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliR
       }
       return { stdout, stderr, error, thrown, exitCode, json };
     });
-  return { output: () => ({ stdout, stderr }), done };
+  const printed = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(stdout) ?? pattern.exec(stderr);
+        if (match && onWrite.delete(check)) resolve(match);
+      };
+      onWrite.add(check);
+      check();
+      void done.then((result) => {
+        if (onWrite.delete(check)) reject(new Error(`ended without printing ${pattern}: ${JSON.stringify(result)}`));
+      });
+    });
+  return { output: () => ({ stdout, stderr }), printed, done };
 }
 
 /** Runs `connector <args>` to its end: see startCli. */

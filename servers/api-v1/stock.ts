@@ -1,0 +1,126 @@
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { DELIVERY_STATES, PickListDelivery, pickList } from '../../book/pick-list';
+import { MAX_STOCK_ROWS, setStock } from '../../book/stock';
+import { StockLevel, stockLevels } from '../../book/stock-levels';
+import type { Db } from '../../db';
+import type { Logger } from '../../lib/logger';
+import { requestStockSync } from '../../lib/workflow-client';
+import { App, errorBody } from '../app';
+import { hasScope, requireScope } from './auth';
+import { idempotent } from './idempotency';
+
+export interface StockRoutesOptions {
+  db: Db;
+  temporal: () => Promise<Client>;
+  taskQueue: string;
+  logger?: Logger;
+}
+
+const errors = { 400: errorBody, 401: errorBody, 403: errorBody };
+
+/** The pick list and stock levels (GET), and counted stock in (PUT /v1/stock). */
+export function registerStockRoutes(app: App, options: StockRoutesOptions): void {
+  const { db } = options;
+
+  app.get(
+    '/deliveries',
+    {
+      schema: {
+        summary: 'The pick list: deliveries, the soonest latest ship date first',
+        description:
+          'ready: everything still to ship (ship_risk marks those near or past their latest ship date); ship_risk: only those; partially_shipped: the rest of orders shipped in part; shipped: packages; cancelled. With the `pii` scope each delivery carries its recipient and gift message.',
+        tags: ['deliveries'],
+        querystring: z.strictObject({
+          state: z.enum(DELIVERY_STATES).default('ready'),
+          account: z.string().optional(),
+          shipBefore: z.iso.datetime({ offset: true }).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+          cursor: z.string().optional(),
+        }),
+        response: { 200: z.object({ items: z.array(PickListDelivery), nextCursor: z.string().nullable() }), ...errors },
+      },
+      onRequest: requireScope('read'),
+    },
+    async (request) => {
+      const withRecipient = hasScope(request, 'pii');
+      if (withRecipient) request.log.info({ token: request.apiToken!.name }, 'PII read: pick list recipients');
+      return pickList(db, { ...request.query, withRecipient });
+    },
+  );
+
+  app.get(
+    '/stock',
+    {
+      schema: {
+        summary: 'Stock levels per product: on hand, reserved, free, last pushed to Amazon per offer, FBA, drift',
+        tags: ['stock'],
+        querystring: z.strictObject({
+          sku: z.string().optional(),
+          account: z.string().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+          cursor: z.string().optional(),
+        }),
+        response: { 200: z.object({ items: z.array(StockLevel), nextCursor: z.string().nullable() }), ...errors },
+      },
+      onRequest: requireScope('read'),
+    },
+    async (request) => stockLevels(db, request.query),
+  );
+
+  app.put(
+    '/stock',
+    {
+      schema: {
+        summary: 'Counted on-hand quantities in: up to 10,000 rows, one transaction, all or nothing',
+        description:
+          'Each row sets a product’s counted quantity at a location (default WH). One bad row (unknown SKU or location, a SKU twice) refuses them all with 422 listing the bad rows in `details`. The accounts selling the products get their debounced stockSync.',
+        tags: ['stock'],
+        headers: z.object({ 'idempotency-key': z.string().max(200).optional() }),
+        body: z.object({
+          items: z
+            .array(
+              z.object({
+                sku: z.string().min(1),
+                quantity: z.number().int().min(0),
+                location: z.string().min(1).optional(),
+              }),
+            )
+            .min(1)
+            .max(MAX_STOCK_ROWS),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(z.object({ sku: z.string(), location: z.string(), before: z.number(), onHand: z.number() })),
+            moved: z.number(),
+            stockSyncRequested: z.array(z.string()),
+          }),
+          ...errors,
+          422: errorBody,
+        },
+      },
+      onRequest: requireScope('stock'),
+    },
+    async (request, reply) =>
+      idempotent(db, request, reply, async () => {
+        const key = request.headers['idempotency-key'] as string | undefined;
+        const set = await setStock(db, {
+          items: request.body.items,
+          origin: `api (${request.apiToken!.name})`,
+          ...(key ? { reference: `api:${request.apiToken!.id}:${key}` } : {}),
+        });
+        const requested: string[] = [];
+        try {
+          const client = await options.temporal();
+          for (const accountId of set.accounts) {
+            await requestStockSync(client, { accountId, taskQueue: options.taskQueue });
+            requested.push(accountId);
+          }
+        } catch (err) {
+          // The stock is saved: the next scheduled stockSync sends it.
+          options.logger?.warn({ err: (err as Error).message }, 'stock saved; no stock sync requested');
+        }
+        return { status: 200, body: { items: set.items, moved: set.moved, stockSyncRequested: requested } };
+      }),
+  );
+}
