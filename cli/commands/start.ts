@@ -7,6 +7,8 @@ import { createDb, migrateLatest, ping } from '../../db';
 import { listAccounts } from '../../book/accounts';
 import { createToken, deleteRevokedToken, revokeToken, SCOPES } from '../../book/api-tokens';
 import { startApiServer } from '../../servers/api';
+import { keyringFromEnv } from '../../lib/secrets';
+import { parseAllowedTargets } from '../../lib/webhook-target';
 import { Config, ConfigError, loadConfig, temporalUiUrl } from '../../lib/config';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { UserError } from '../../lib/errors';
@@ -18,7 +20,7 @@ import { requireCodec } from '../../lib/payload-codec';
 import { clearRuntime, writeRuntime } from '../../lib/runtime';
 import { startCodecServer } from '../../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
-import { applySchedules } from '../../workers/schedules';
+import { applySchedules, startWebhookDeliveries } from '../../workers/schedules';
 import type { OrderSyncResult } from '../../workflows/order-sync';
 import { listOrders } from '../../book/orders';
 import { createDemoAccounts, isDemoBook } from '../demo';
@@ -191,6 +193,9 @@ async function startEverything(
     speedup = demo.speedup;
     say(`SP-API sandbox          ${demo.url} (demo accounts: ${demo.accountIds.join(', ')})`);
   }
+  // The demo's webhooks may go to a receiver on this machine (elsewhere only public addresses, unless allowed).
+  if (sandboxUrl && !config.CONNECTOR_WEBHOOK_ALLOWED_HOSTS)
+    config.CONNECTOR_WEBHOOK_ALLOWED_HOSTS = 'localhost,127.0.0.0/8,::1/128';
   writeRuntime(config, { databaseUrl, temporalAddress, sandboxUrl, uiUrl, codecUrl, secretKeyFile });
   stops.push(async () => clearRuntime(config));
 
@@ -202,6 +207,7 @@ async function startEverything(
     await connector.close();
   });
   await applySchedules(connector.client, db, config);
+  await startWebhookDeliveries(connector.client, db, config);
 
   const api = await startApiServer({
     db,
@@ -210,6 +216,11 @@ async function startEverything(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: temporalUiUrl(config),
+    webhooks: {
+      keyring: keyringFromEnv(),
+      allowed: parseAllowedTargets(config.CONNECTOR_WEBHOOK_ALLOWED_HOSTS),
+      retryForMs: config.CONNECTOR_WEBHOOK_RETRY_FOR,
+    },
     port: config.CONNECTOR_API_PORT,
     logger,
   });
