@@ -24,6 +24,7 @@ import { applySchedules, startWebhookDeliveries } from '../../workers/schedules'
 import type { OrderSyncResult } from '../../workflows/order-sync';
 import { listOrders } from '../../book/orders';
 import { createDemoAccounts, isDemoBook } from '../demo';
+import { followEvents } from '../live-events';
 
 export function register(program: Command): void {
   program
@@ -265,5 +266,6 @@ async function startEverything(
     `${orders.length} orders in the book (${results.reduce((n, r) => n + r.pending, 0)} pending on Amazon, waiting).`,
   );
   if (uiUrl) say(`Temporal UI             ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
-  say('Press Ctrl-C to stop everything.');
+  say('Press Ctrl-C to stop everything. What happens from now on (the event feed):');
+  stops.push(await followEvents(db, say));
 }
