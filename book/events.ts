@@ -198,3 +198,9 @@ export async function sequenceAt(db: Knex, since: string): Promise<number> {
   const row = await db('events').where('occurred_at', '>=', since).orderBy('sequence').first('sequence');
   return row ? Number(row.sequence) - 1 : Number((await db('events').max({ s: 'sequence' }).first())?.s ?? 0);
 }
+
+/** The sequence of the newest event (0: none): where a follower that wants only what comes next starts. */
+export const lastEventSequence = operation(
+  { name: 'lastEventSequence', input: z.object({}), output: z.number().int() },
+  async (db) => Number((await db('events').max({ s: 'sequence' }).first())?.s ?? 0),
+);

@@ -76,6 +76,10 @@ const schema = z.object({
   FBA_STOCK_SYNC_INTERVAL: duration.default(6 * 3_600_000),
   SHIP_RISK_MARGIN: duration.default(12 * 3_600_000),
   PII_RETENTION: duration.default(30 * 86_400_000),
+  /** Hosts and CIDRs webhooks may reach although private, loopback or link-local: `127.0.0.1/32,wms.internal`. */
+  CONNECTOR_WEBHOOK_ALLOWED_HOSTS: z.string().optional(),
+  /** How long a failing webhook endpoint is retried before it is disabled. */
+  CONNECTOR_WEBHOOK_RETRY_FOR: duration.default(3 * 86_400_000),
   FEED_POLL_INTERVAL: duration.default(60_000),
 });
 

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { orderWorkflowId, stockSyncWorkflowId } from '../workflows/ids';
+import { orderWorkflowId, stockSyncWorkflowId, webhookTaskQueue, webhookWorkflowId } from '../workflows/ids';
 import { amazonUpdate, order } from '../workflows/order';
 import type { OrderHeader } from '../workflows/order-types';
 import {
@@ -90,4 +90,23 @@ export function createStockSyncRequester(deps: { temporal: Client; taskQueue: st
     requested.set(accountId, result.workflowId);
     return result;
   };
+}
+
+/** Starts the delivery workflow of a webhook endpoint unless it runs (at its creation, enabling, and worker start). */
+export async function startWebhookDelivery(
+  client: Client,
+  input: { taskQueue: string; endpointId: string; retryForMs: number },
+): Promise<boolean> {
+  try {
+    await client.workflow.start('webhookDelivery', {
+      workflowId: webhookWorkflowId(input.endpointId),
+      taskQueue: webhookTaskQueue(input.taskQueue),
+      args: [{ endpointId: input.endpointId, retryForMs: input.retryForMs }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
 }

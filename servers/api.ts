@@ -14,6 +14,8 @@ import { App, bearerToken, createApp, HttpError, listen, onlyMethods, RunningSer
 import { authenticate, requireScope } from './api-v1/auth';
 import { ApiV1Options, registerApiV1, registerOpenApi } from './api-v1';
 import { SHIPMENT_WAIT_MS } from './api-v1/shipping';
+import { keyringFromEnv } from '../lib/secrets';
+import { parseAllowedTargets } from '../lib/webhook-target';
 
 /**
  * `connector api`: the HTTP API for warehouse systems and ERPs.
@@ -259,6 +261,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     namespace: options.namespace ?? 'default',
     temporalUiUrl: options.temporalUiUrl ?? 'http://127.0.0.1:8233',
     shipmentWaitMs: options.shipmentWaitMs ?? SHIPMENT_WAIT_MS,
+    webhooks: options.webhooks ?? {
+      keyring: keyringFromEnv(),
+      allowed: parseAllowedTargets(process.env.CONNECTOR_WEBHOOK_ALLOWED_HOSTS),
+      retryForMs: 3 * 86_400_000,
+    },
   });
   registerWarehouseRoutes(app, options);
   return listen(app, { port: options.port, host: options.host, portSetting: 'CONNECTOR_API_PORT or --port' });

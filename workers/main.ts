@@ -6,6 +6,7 @@ import { requireCodec } from '../lib/payload-codec';
 import { databaseUrl, temporalAddress, useRunningDemoKey } from '../lib/runtime';
 import { serveConnectorMetrics, temporalRuntimeMetrics } from '../servers/metrics';
 import { freePort } from '../lib/temporal-cli';
+import { startWebhookDeliveries } from './schedules';
 import { createConnectorWorker } from './worker';
 
 /** `connector worker`: one worker process against TEMPORAL_ADDRESS and DATABASE_URL, stopped by SIGINT/SIGTERM. */
@@ -38,6 +39,7 @@ export async function runWorkerProcess(): Promise<void> {
     await db.destroy();
     throw err;
   });
+  await startWebhookDeliveries(connector.client, db, config);
   const stop = () => connector.worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

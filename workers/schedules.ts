@@ -1,6 +1,8 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptionsAction, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Db } from '../db';
 import { listAccounts } from '../book/accounts';
+import { listWebhooks } from '../book/webhooks';
+import { startWebhookDelivery } from '../lib/workflow-client';
 import type { Config } from '../lib/config';
 import { fbaStockSyncWorkflowId, orderSyncWorkflowId, scheduleId, stockSyncWorkflowId } from '../workflows/ids';
 
@@ -82,4 +84,20 @@ export async function applySchedules(
     }
   }
   return results;
+}
+
+/** Every enabled webhook endpoint's delivery workflow, started unless it runs (at every worker start: idempotent). */
+export async function startWebhookDeliveries(client: Client, db: Db, config: Config): Promise<number> {
+  let started = 0;
+  for (const webhook of await listWebhooks(db, {}))
+    if (
+      webhook.enabled &&
+      (await startWebhookDelivery(client, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        endpointId: webhook.id,
+        retryForMs: config.CONNECTOR_WEBHOOK_RETRY_FOR,
+      }))
+    )
+      started++;
+  return started;
 }

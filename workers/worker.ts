@@ -1,6 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { Db } from '../db';
+import { createWebhookDeliveryActivities } from '../activities/webhook-delivery';
+import { parseAllowedTargets } from '../lib/webhook-target';
+import { webhookTaskQueue } from '../workflows/ids';
 import { createFbaStockSyncActivities } from '../activities/fba-stock-sync';
 import { createOrderActivities } from '../activities/order';
 import { createOrderSyncActivities } from '../activities/order-sync';
@@ -11,7 +14,7 @@ import { RateLimiter } from '../activities/spapi/rate-limiter';
 import type { Config } from '../lib/config';
 import { logger as rootLogger, Logger } from '../lib/logger';
 import type { ConnectorMetrics } from '../servers/metrics';
-import { createDataConverter } from '../lib/payload-codec';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../lib/payload-codec';
 import { keyringFromEnv } from '../lib/secrets';
 import { temporalTls } from '../lib/temporal-tls';
 
@@ -99,32 +102,76 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
     ...createFbaStockSyncActivities({ db: deps.db, spapi, logger: log }),
   };
 
+  // One bundle for both workers (webpack once).
+  const workflowBundle =
+    deps.workflowBundle ??
+    (await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+      logger: quietBundler,
+    }));
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue,
     activities,
     dataConverter,
-    ...(deps.workflowBundle
-      ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    workflowBundle,
     ...WORKER_DEFAULTS,
     ...deps.workerOptions,
   });
+  // Webhook deliveries on a task queue and slots of their own: a slow or dead endpoint holds its own slot (an activity
+  // that waits for events or for an answer), never one of the order path's.
+  const webhookWorker = await Worker.create({
+    connection: nativeConnection,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue: webhookTaskQueue(taskQueue),
+    activities: createWebhookDeliveryActivities({
+      db: deps.db,
+      keyring: keyringFromEnv(),
+      allowed: parseAllowedTargets(deps.config.CONNECTOR_WEBHOOK_ALLOWED_HOSTS),
+      logger: log,
+    }),
+    dataConverter,
+    workflowBundle,
+    ...WEBHOOK_WORKER_DEFAULTS,
+    ...(deps.workerOptions?.shutdownGraceTime ? { shutdownGraceTime: deps.workerOptions.shutdownGraceTime } : {}),
+    ...(deps.workerOptions?.shutdownForceTime ? { shutdownForceTime: deps.workerOptions.shutdownForceTime } : {}),
+  });
 
   let running: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  const stopWebhooks = () => {
+    if (webhookWorker.getState() === 'RUNNING') webhookWorker.shutdown();
+  };
   return {
     worker,
     client,
     run() {
-      running ??= worker.run();
+      // The order worker's end (shutdown by a signal, or a failure) ends the webhook worker too.
+      running ??= Promise.all([worker.run().finally(stopWebhooks), webhookWorker.run()]).then(() => undefined);
       return running;
     },
-    async close() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running?.catch(() => undefined);
-      await nativeConnection.close();
-      await clientConnection.close();
+    close() {
+      // Once, whoever asks (a test that stops its worker early, then its harness).
+      closing ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        stopWebhooks();
+        await running?.catch(() => undefined);
+        await nativeConnection.close();
+        await clientConnection.close();
+      })();
+      return closing;
     },
   };
 }
+
+/** Up to this many endpoints deliver at once from one worker process: each holds one activity slot while it waits. */
+export const WEBHOOK_WORKER_DEFAULTS: Partial<WorkerOptions> = {
+  maxConcurrentWorkflowTaskExecutions: 4,
+  maxConcurrentActivityTaskExecutions: 200,
+  maxCachedWorkflows: 100,
+  shutdownGraceTime: '10 seconds',
+};
+
+const quietBundler = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as any;

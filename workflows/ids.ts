@@ -8,3 +8,6 @@ export const backfillWorkflowId = (accountId: string, from: string, to: string):
   `backfill:${accountId}:${from}:${to}`;
 export const scheduleId = (kind: 'order-sync' | 'stock-sync' | 'fba-stock-sync', accountId: string): string =>
   `${kind}:${accountId}`;
+export const webhookWorkflowId = (endpointId: string): string => `webhook:${endpointId}`;
+/** Webhook deliveries run on a task queue of their own: their slots are not the order path's. */
+export const webhookTaskQueue = (taskQueue: string): string => `${taskQueue}-webhooks`;

@@ -4,3 +4,4 @@ export { orderSync } from './order-sync';
 export { stockSync } from './stock-sync';
 export { fbaStockSync } from './fba-stock-sync';
 export { backfill } from './backfill';
+export { webhookDelivery } from './webhook-delivery';

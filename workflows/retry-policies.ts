@@ -58,3 +58,18 @@ export const AMAZON_PAGING: ActivityOptions = {
 
 /** orderSync's pages: searched and signalled, heartbeating, noticed sooner than other paging when a worker dies. */
 export const ORDER_PAGES: ActivityOptions = { ...AMAZON_PAGING, heartbeatTimeout: '20 seconds' };
+
+/**
+ * Webhook deliveries: each attempt long-polls the feed and POSTs in order; a failed POST is retried from 5 s, doubling,
+ * up to an hour apart, for the workflow's retry window (scheduleToCloseTimeout, 3 days by default). 410 Gone is final.
+ */
+export const WEBHOOK_DELIVERY: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '20 seconds', // a POST times out after 10 s: a live attempt heartbeats well within this
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 hour',
+    nonRetryableErrorTypes: ['WebhookGone'],
+  },
+};

@@ -16,6 +16,7 @@ import * as start from './start';
 import * as status from './status';
 import * as stockSync from './stock-sync';
 import * as sync from './sync';
+import * as webhooks from './webhooks';
 
 /** Each command module adds its subcommands to the program; the list is the CLI's table of contents. */
 const modules: Array<{ register(program: Command): void }> = [
@@ -36,6 +37,7 @@ const modules: Array<{ register(program: Command): void }> = [
   servers,
   catalog,
   stockSync,
+  webhooks,
 ];
 
 export function registerCommands(program: Command): void {

@@ -5,6 +5,8 @@ import { requireCodec } from '../../lib/payload-codec';
 import { startApiServer } from '../../servers/api';
 import { temporalUiUrl } from '../../lib/config';
 import { registerTokenCommands } from './api-tokens';
+import { keyringFromEnv } from '../../lib/secrets';
+import { parseAllowedTargets } from '../../lib/webhook-target';
 import { CODEC_TOKEN_MISSING, DEFAULT_UI_ORIGINS, startCodecServer } from '../../servers/codec-server';
 import { withContext } from '../context';
 import { print } from '../output';
@@ -41,6 +43,11 @@ export function register(program: Command): void {
           taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
           namespace: ctx.config.TEMPORAL_NAMESPACE,
           temporalUiUrl: temporalUiUrl(ctx.config),
+          webhooks: {
+            keyring: keyringFromEnv(),
+            allowed: parseAllowedTargets(ctx.config.CONNECTOR_WEBHOOK_ALLOWED_HOSTS),
+            retryForMs: ctx.config.CONNECTOR_WEBHOOK_RETRY_FOR,
+          },
           port: opts.port !== undefined ? port(opts.port) : ctx.config.CONNECTOR_API_PORT,
           host: opts.host,
           logger,

@@ -6,6 +6,8 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb, migrateLatest, ping } from '../../db';
 import { createToken, deleteRevokedToken, revokeToken, SCOPES } from '../../book/api-tokens';
 import { startApiServer } from '../../servers/api';
+import { keyringFromEnv } from '../../lib/secrets';
+import { parseAllowedTargets } from '../../lib/webhook-target';
 import { Config, ConfigError, loadConfig, temporalUiUrl } from '../../lib/config';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { UserError } from '../../lib/errors';
@@ -17,9 +19,10 @@ import { requireCodec } from '../../lib/payload-codec';
 import { clearRuntime, writeRuntime } from '../../lib/runtime';
 import { startCodecServer } from '../../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
-import { applySchedules } from '../../workers/schedules';
+import { applySchedules, startWebhookDeliveries } from '../../workers/schedules';
 import { createDemoAccounts, isDemoBook } from '../demo';
 import { firstSync } from '../first-sync';
+import { followEvents } from '../live-events';
 
 export function register(program: Command): void {
   program
@@ -189,6 +192,9 @@ async function startEverything(
     speedup = demo.speedup;
     say(`SP-API sandbox          ${demo.url} (demo accounts: ${demo.accountIds.join(', ')})`);
   }
+  // The demo's webhooks may go to a receiver on this machine (elsewhere only public addresses, unless allowed).
+  if (sandboxUrl && !config.CONNECTOR_WEBHOOK_ALLOWED_HOSTS)
+    config.CONNECTOR_WEBHOOK_ALLOWED_HOSTS = 'localhost,127.0.0.0/8,::1/128';
   writeRuntime(config, {
     databaseUrl,
     temporalAddress,
@@ -208,6 +214,7 @@ async function startEverything(
     await connector.close();
   });
   await applySchedules(connector.client, db, config);
+  await startWebhookDeliveries(connector.client, db, config);
 
   const api = await startApiServer({
     db,
@@ -216,6 +223,11 @@ async function startEverything(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: temporalUiUrl(config),
+    webhooks: {
+      keyring: keyringFromEnv(),
+      allowed: parseAllowedTargets(config.CONNECTOR_WEBHOOK_ALLOWED_HOSTS),
+      retryForMs: config.CONNECTOR_WEBHOOK_RETRY_FOR,
+    },
     port: config.CONNECTOR_API_PORT,
     logger,
   });
@@ -232,5 +244,6 @@ async function startEverything(
 
   await firstSync({ client: connector.client, db, taskQueue: config.TEMPORAL_TASK_QUEUE, say });
   if (uiUrl) say(`Temporal UI             ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
-  say('Press Ctrl-C to stop everything.');
+  say('Press Ctrl-C to stop everything. What happens from now on (the event feed):');
+  stops.push(await followEvents(db, say));
 }

@@ -5,6 +5,7 @@ import type { App } from '../app';
 import { authenticate } from './auth';
 import { registerDocs } from './docs';
 import { registerEventRoutes } from './events';
+import { registerWebhookRoutes, WebhookRoutesOptions } from './webhooks';
 import { OrderRoutesOptions, registerOrderRoutes } from './orders';
 import { registerStockRoutes, StockRoutesOptions } from './stock';
 
@@ -13,7 +14,7 @@ import { registerStockRoutes, StockRoutesOptions } from './stock';
  * ERP. Every request and response is a zod schema of the book's; /v1/openapi.json (OpenAPI 3.1) is generated from
  * them, and /v1/docs renders it.
  */
-export type ApiV1Options = OrderRoutesOptions & StockRoutesOptions;
+export type ApiV1Options = OrderRoutesOptions & StockRoutesOptions & WebhookRoutesOptions;
 
 /** Before any route: the OpenAPI document is built from the routes registered after it. */
 export async function registerOpenApi(app: App): Promise<void> {
@@ -50,6 +51,7 @@ export async function registerApiV1(app: App, options: ApiV1Options): Promise<vo
       registerOrderRoutes(api, options);
       registerStockRoutes(api, options);
       registerEventRoutes(api, options);
+      registerWebhookRoutes(api, options);
     },
     { prefix: '/v1' },
   );
