@@ -44,6 +44,22 @@ const OrderListRow = z.object({
 });
 export type OrderListRow = z.infer<typeof OrderListRow>;
 
+/** A sale_orders row (with its marketplace's code) as the lists show it. */
+const listRow = (o: any): OrderListRow => ({
+  amazonOrderId: o.amazon_order_id,
+  account: o.account_id,
+  marketplace: o.marketplace_code,
+  channel: o.channel,
+  amazonStatus: o.amazon_status,
+  state: o.state,
+  total: money(o.amount_total, o.currency),
+  currency: o.currency,
+  purchaseDate: iso(o.purchase_date),
+  attentionReason: o.attention_reason,
+  shipBy: ['shipped', 'cancelled'].includes(o.state) ? null : o.ship_by_status,
+  latestShipDate: iso(o.latest_ship_date),
+});
+
 export const listOrders = operation(
   {
     name: 'listOrders',
@@ -65,20 +81,7 @@ export const listOrders = operation(
     if (filter.state === 'ship_risk' || filter.state === 'late')
       q.where('o.ship_by_status', filter.state).whereNotIn('o.state', ['shipped', 'cancelled']);
     else if (filter.state) q.where('o.state', filter.state);
-    return (await q).map((o) => ({
-      amazonOrderId: o.amazon_order_id,
-      account: o.account_id,
-      marketplace: o.marketplace_code,
-      channel: o.channel,
-      amazonStatus: o.amazon_status,
-      state: o.state,
-      total: money(o.amount_total, o.currency),
-      currency: o.currency,
-      purchaseDate: iso(o.purchase_date),
-      attentionReason: o.attention_reason,
-      shipBy: ['shipped', 'cancelled'].includes(o.state) ? null : o.ship_by_status,
-      latestShipDate: iso(o.latest_ship_date),
-    }));
+    return (await q).map(listRow);
   },
 );
 
@@ -121,7 +124,7 @@ export const findOrder = operation(
   },
 );
 
-const Address = z.object({
+export const Address = z.object({
   name: z.string().nullable(),
   company: z.string().nullable(),
   street: z.string().nullable(),
@@ -135,7 +138,8 @@ const Address = z.object({
   phone: z.string().nullable(),
 });
 
-const address = (p: any): z.infer<typeof Address> | null =>
+/** A partners row as an address (the delivery address of an order). */
+export const address = (p: any): z.infer<typeof Address> | null =>
   p && {
     name: p.name,
     company: p.company,
@@ -457,21 +461,7 @@ export const ordersPage = operation(
     const rows = await q;
     const { items, nextCursor } = page(rows, input.limit, (o) => [o.updated_key, o.id]);
     return {
-      items: items.map((o) => ({
-        amazonOrderId: o.amazon_order_id,
-        account: o.account_id,
-        marketplace: o.marketplace_code,
-        channel: o.channel,
-        amazonStatus: o.amazon_status,
-        state: o.state,
-        total: money(o.amount_total, o.currency),
-        currency: o.currency,
-        purchaseDate: iso(o.purchase_date),
-        attentionReason: o.attention_reason,
-        shipBy: ['shipped', 'cancelled'].includes(o.state) ? null : o.ship_by_status,
-        latestShipDate: iso(o.latest_ship_date),
-        updatedAt: iso(o.updated_at)!,
-      })),
+      items: items.map((o) => ({ ...listRow(o), updatedAt: iso(o.updated_at)! })),
       nextCursor,
     };
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Cursor, decodeCursor, Limit, page } from './cursor';
 import { operation } from './operation';
+import { Address, address } from './orders';
 
 /**
  * The pick list (GET /v1/deliveries): deliveries of FBM orders, the soonest latest ship date first. What a warehouse
@@ -8,20 +9,6 @@ import { operation } from './operation';
  */
 
 export const DELIVERY_STATES = ['ready', 'ship_risk', 'partially_shipped', 'shipped', 'cancelled'] as const;
-
-const Recipient = z.object({
-  name: z.string().nullable(),
-  company: z.string().nullable(),
-  street: z.string().nullable(),
-  street2: z.string().nullable(),
-  street3: z.string().nullable(),
-  city: z.string().nullable(),
-  district: z.string().nullable(),
-  stateOrRegion: z.string().nullable(),
-  postalCode: z.string().nullable(),
-  countryCode: z.string().nullable(),
-  phone: z.string().nullable(),
-});
 
 export const PickListDelivery = z.object({
   deliveryId: z.number().int(),
@@ -46,7 +33,7 @@ export const PickListDelivery = z.object({
     })
     .nullable(),
   /** With the pii scope only. */
-  recipient: Recipient.nullable().optional(),
+  recipient: Address.nullable().optional(),
   giftMessage: z.string().nullable().optional(),
 });
 
@@ -147,21 +134,7 @@ export const pickList = operation(
                 },
           ...(input.withRecipient
             ? {
-                recipient: recipient
-                  ? {
-                      name: recipient.name,
-                      company: recipient.company,
-                      street: recipient.street,
-                      street2: recipient.street2,
-                      street3: recipient.street3,
-                      city: recipient.city,
-                      district: recipient.district,
-                      stateOrRegion: recipient.state_or_region,
-                      postalCode: recipient.postal_code,
-                      countryCode: recipient.country_code,
-                      phone: recipient.phone,
-                    }
-                  : null,
+                recipient: address(recipient ?? null),
                 giftMessage: d.gift_message,
               }
             : {}),

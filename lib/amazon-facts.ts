@@ -74,17 +74,10 @@ export const INCLUDED_DATA = [
 ] as const;
 export type IncludedData = (typeof INCLUDED_DATA)[number];
 
-/** The datasets the connector asks for: what the book holds of an order. */
-export const ORDER_INCLUDED_DATA: readonly IncludedData[] = [
-  'BUYER',
-  'RECIPIENT',
-  'PROCEEDS',
-  'EXPENSE',
-  'PROMOTION',
-  'CANCELLATION',
-  'FULFILLMENT',
-  'PACKAGES',
-];
+/** The datasets the connector asks for: what the book holds of an order (not tax registrations, payments, MCF). */
+export const ORDER_INCLUDED_DATA: readonly IncludedData[] = INCLUDED_DATA.filter(
+  (d) => d !== 'TAX' && d !== 'PAYMENT' && d !== 'FULFILLMENT_ORDERS',
+);
 
 /**
  * Login with Amazon client secrets. A secret lives 180 days (Amazon's rule since 2023: rotate every 180 days, or every

@@ -6,14 +6,14 @@ import { orderView } from '../book/orders';
 import { checkShipmentRequest, recordedPackageId } from '../book/packages';
 import { sameSkuQuantities } from '../book/shipments';
 import { Db, ping } from '../db';
-import { InvalidShipment, ShipmentRefusal } from '../lib/errors';
+import { InvalidShipment } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { shipmentDone } from '../workflows/order';
 import type { FastifyRequest } from 'fastify';
 import { App, bearerToken, createApp, HttpError, listen, onlyMethods, RunningServer, tokenMatches } from './app';
 import { authenticate, requireScope } from './api-v1/auth';
 import { ApiV1Options, registerApiV1, registerOpenApi } from './api-v1';
-import { SHIPMENT_WAIT_MS } from './api-v1/shipping';
+import { REFUSAL_STATUS, SHIPMENT_WAIT_MS } from './api-v1/shipping';
 import { keyringFromEnv } from '../lib/secrets';
 import { parseAllowedTargets } from '../lib/webhook-target';
 
@@ -38,15 +38,6 @@ export interface ApiServerOptions extends Partial<Omit<ApiV1Options, 'db' | 'tem
 }
 
 export type ApiServer = RunningServer;
-
-const REFUSAL_STATUS: Record<ShipmentRefusal, number> = {
-  unknown_order: 404,
-  not_fbm: 409,
-  cancelled: 409,
-  nothing_open: 409,
-  invalid: 422,
-  over_quantity: 422,
-};
 
 export const shipmentAnswer = z.object({
   workflowId: z.string(),

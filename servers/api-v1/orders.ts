@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { findOrder, OrderPageRow, ordersPage, OrderStateFilter, OrderView, orderView } from '../../book/orders';
 import { checkShipmentRequest } from '../../book/packages';
 import type { Db } from '../../db';
-import { InvalidShipment, ShipmentRefusal } from '../../lib/errors';
+import { InvalidShipment } from '../../lib/errors';
 import { ShipmentInput } from '../../lib/shipment';
 import { retry } from '../../workflows/order';
 import { App, errorBody, HttpError } from '../app';
 import { hasScope, requireScope } from './auth';
 import { idempotent } from './idempotency';
-import { ShipmentNotTaken, ShipmentOutcome, shipAndAwait } from './shipping';
+import { REFUSAL_STATUS, ShipmentNotTaken, ShipmentOutcome, shipAndAwait } from './shipping';
 
 export interface OrderRoutesOptions {
   db: Db;
@@ -20,15 +20,6 @@ export interface OrderRoutesOptions {
   /** How long a shipment POST waits for Amazon's answer at most (about 30 s). */
   shipmentWaitMs: number;
 }
-
-const REFUSAL_STATUS: Record<ShipmentRefusal, number> = {
-  unknown_order: 404,
-  not_fbm: 409,
-  cancelled: 409,
-  nothing_open: 409,
-  invalid: 422,
-  over_quantity: 422,
-};
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 const OrderParams = z.object({ amazonOrderId: z.string().min(1).max(40) });

@@ -3,6 +3,7 @@ import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@tempo
 import { z } from 'zod';
 import { packageAnswer, PackageAnswer } from '../../book/packages';
 import type { Db } from '../../db';
+import type { ShipmentRefusal } from '../../lib/errors';
 import type { ShipmentInput } from '../../lib/shipment';
 import { ship, ShipResult } from '../../workflows/order';
 
@@ -34,6 +35,16 @@ export class ShipmentNotTaken extends Error {
 }
 
 const POLL_MS = 200;
+
+/** The HTTP status of each reason a shipment is refused before it reaches the workflow. */
+export const REFUSAL_STATUS: Record<ShipmentRefusal, number> = {
+  unknown_order: 404,
+  not_fbm: 409,
+  cancelled: 409,
+  nothing_open: 409,
+  invalid: 422,
+  over_quantity: 422,
+};
 /** How long a caller waits for Amazon's answer by default: confirmShipment answers in seconds unless throttled. */
 export const SHIPMENT_WAIT_MS = 30_000;
 
