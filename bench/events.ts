@@ -130,16 +130,14 @@ async function importCost(db: any) {
     const t0 = Date.now();
     for (let i = 0; i < ids.length; i += 8)
       await Promise.all(
-        ids
-          .slice(i, i + 8)
-          .map((id) =>
-            activities.importOrder({
-              accountId: 'bench',
-              amazonOrderId: id,
-              lastUpdatedTime: updated,
-              workflowId: `order:bench:${id}`,
-            }),
-          ),
+        ids.slice(i, i + 8).map((id) =>
+          activities.importOrder({
+            accountId: 'bench',
+            amazonOrderId: id,
+            lastUpdatedTime: updated,
+            workflowId: `order:bench:${id}`,
+          }),
+        ),
       );
     return ORDERS / ((Date.now() - t0) / 1000);
   };

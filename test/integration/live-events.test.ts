@@ -45,7 +45,7 @@ it('prints what happens from now on: a confirmed package, pushed stock; nothing 
       ]),
     );
     await eventually(async () => expect(lines).toHaveLength(2), 5_000, 50);
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d  Amazon confirmed package 1 of 113-1 \(demo-na\) \(UPS 1Z9\)$/);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d {2}Amazon confirmed package 1 of 113-1 \(demo-na\) \(UPS 1Z9\)$/);
     expect(lines[1]).toMatch(/stock pushed for demo-na: 3 quantities, 2 accepted, 1 rejected$/);
   } finally {
     await stop();
