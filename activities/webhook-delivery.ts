@@ -3,7 +3,7 @@ import https from 'node:https';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Webhook as Signer } from 'standardwebhooks';
 import type { Event } from '../book/events';
-import { recordWebhookAttempt, setWebhookEnabled, skipWebhookTo, webhookWork } from '../book/webhooks';
+import { recordWebhookAttempts, setWebhookEnabled, skipWebhookTo, webhookWork } from '../book/webhooks';
 import type { Db } from '../db';
 import type { Logger } from '../lib/logger';
 import type { Keyring } from '../lib/secrets';
@@ -29,6 +29,8 @@ export interface WebhookDeliveryDeps {
 /** The failure of a POST: retried by the policy; `WebhookGone` (410) is not, and disables the endpoint. */
 export const WEBHOOK_FAILED = 'WebhookFailed';
 export const WEBHOOK_GONE = 'WebhookGone';
+/** Successes recorded (and the cursor moved) at least this often within a batch. */
+const RECORD_EVERY = 25;
 
 interface PostResult {
   status: number | null;
@@ -92,37 +94,61 @@ export function createWebhookDeliveryActivities(deps: WebhookDeliveryDeps) {
   const { db } = deps;
   const pollMs = deps.pollMs ?? 250;
 
-  /** One event to one endpoint: true when delivered; throws what the retry policy reads when not. */
-  async function deliver(endpoint: { id: string; url: string; secret: string }, event: Event): Promise<void> {
-    const body = JSON.stringify(event);
+  type Attempt = Parameters<typeof recordWebhookAttempts>[1]['attempts'][number];
+
+  /**
+   * The events to one endpoint, in order, stopping at the first failure. Successes are recorded together at the end
+   * (or every RECORD_EVERY): a crash before that delivers them again, which at-least-once allows and webhook-id
+   * tells apart; a failure is recorded at once, then thrown for the retry policy.
+   */
+  async function deliverAll(endpoint: { id: string; url: string; secret: string }, batch: Event[]): Promise<number> {
     const signer = new Signer(endpoint.secret);
-    const now = new Date();
-    const headers = {
-      'webhook-id': event.id,
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': signer.sign(event.id, now, body),
+    const done: Attempt[] = [];
+    const flush = async (also: Attempt[] = []) => {
+      const attempts = [...done.splice(0), ...also];
+      if (attempts.length) await recordWebhookAttempts(db, { id: endpoint.id, attempts });
     };
-    const result = await post(endpoint.url, body, headers, deps);
-    const delivered = result.status !== null && result.status >= 200 && result.status < 300;
-    const error = delivered ? null : (result.error ?? `answered ${result.status}`);
-    await recordWebhookAttempt(db, {
-      id: endpoint.id,
-      eventSequence: event.sequence,
-      statusCode: result.status,
-      latencyMs: result.latencyMs,
-      delivered,
-      error,
-      nextRetryAt: delivered || result.status === 410 ? null : nextRetryAt(),
-    });
-    if (delivered) return;
-    const message = `POST ${endpoint.url} for ${event.id}: ${error}`;
-    if (result.status === 410)
-      throw ApplicationFailure.create({
-        type: WEBHOOK_GONE,
-        message: `${message} (410 Gone: the endpoint is gone)`,
-        nonRetryable: true,
-      });
-    throw ApplicationFailure.create({ type: WEBHOOK_FAILED, message });
+    for (const event of batch) {
+      const body = JSON.stringify(event);
+      const now = new Date();
+      const result = await post(
+        endpoint.url,
+        body,
+        {
+          'webhook-id': event.id,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': signer.sign(event.id, now, body),
+        },
+        deps,
+      );
+      heartbeat();
+      const delivered = result.status !== null && result.status >= 200 && result.status < 300;
+      const error = delivered ? null : (result.error ?? `answered ${result.status}`);
+      const attempt = {
+        eventSequence: event.sequence,
+        statusCode: result.status,
+        latencyMs: result.latencyMs,
+        delivered,
+        error,
+        nextRetryAt: delivered || result.status === 410 ? null : nextRetryAt(),
+      };
+      if (delivered) {
+        done.push(attempt);
+        if (done.length >= RECORD_EVERY) await flush();
+        continue;
+      }
+      await flush([attempt]);
+      const message = `POST ${endpoint.url} for ${event.id}: ${error}`;
+      if (result.status === 410)
+        throw ApplicationFailure.create({
+          type: WEBHOOK_GONE,
+          message: `${message} (410 Gone: the endpoint is gone)`,
+          nonRetryable: true,
+        });
+      throw ApplicationFailure.create({ type: WEBHOOK_FAILED, message });
+    }
+    await flush();
+    return batch.length;
   }
 
   return {
@@ -138,11 +164,7 @@ export function createWebhookDeliveryActivities(deps: WebhookDeliveryDeps) {
         const { endpoint, events } = await webhookWork(db, { id: input.endpointId, keyring: deps.keyring, limit: 100 });
         if (!endpoint || !endpoint.enabled) return { delivered, stopped: true };
         const wanted = (e: Event) => endpoint.types.includes('*') || endpoint.types.includes(e.type);
-        for (const event of events.filter(wanted)) {
-          await deliver(endpoint, event);
-          delivered++;
-          heartbeat();
-        }
+        delivered += await deliverAll(endpoint, events.filter(wanted));
         // Events of types it does not take: read once, then the cursor moves past them.
         if (events.length) await skipWebhookTo(db, { id: endpoint.id, sequence: events[events.length - 1].sequence });
         if (events.length === 0) {

@@ -11,6 +11,7 @@ const BENCHES: Record<string, { file: string; compiled: boolean; quick: string[]
   memory: { file: 'memory.ts', compiled: true, quick: ['--quick'] },
   stock: { file: 'stock.ts', compiled: false, quick: ['--offers', '10000'] },
   lookup: { file: 'order-lookup.ts', compiled: false, quick: ['--orders', '20000'] },
+  events: { file: 'events.ts', compiled: false, quick: ['--events', '1000', '--orders', '300'] },
 };
 
 function main(): number {
@@ -35,7 +36,7 @@ function main(): number {
       ...args,
       ...(bench.compiled ? ['--compiled'] : []),
     ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' } },
+    { cwd: root, stdio: 'inherit', env: { LOG_LEVEL: 'warn', ...process.env, TS_NODE_TRANSPILE_ONLY: '1' } },
   );
   return run.status ?? 1;
 }

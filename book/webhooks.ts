@@ -111,36 +111,43 @@ export const webhookWork = operation(
   },
 );
 
-/** One POST to an endpoint: kept for GET /v1/webhooks/{id}/deliveries; a success moves the endpoint's cursor. */
-export const recordWebhookAttempt = operation(
+const Attempt = z.object({
+  eventSequence: z.number().int(),
+  statusCode: z.number().int().nullable(),
+  latencyMs: z.number().int().min(0),
+  delivered: z.boolean(),
+  error: z.string().nullable(),
+  nextRetryAt: z.string().nullable(),
+});
+
+/**
+ * POSTs to an endpoint, kept for GET /v1/webhooks/{id}/deliveries, in one transaction: the delivery records a run of
+ * successes at once (one commit, not one per event); the cursor moves to the last one delivered.
+ */
+export const recordWebhookAttempts = operation(
   {
-    name: 'recordWebhookAttempt',
-    input: z.object({
-      id: WebhookId,
-      eventSequence: z.number().int(),
-      statusCode: z.number().int().nullable(),
-      latencyMs: z.number().int().min(0),
-      delivered: z.boolean(),
-      error: z.string().nullable(),
-      nextRetryAt: z.string().nullable(),
-    }),
+    name: 'recordWebhookAttempts',
+    input: z.object({ id: WebhookId, attempts: z.array(Attempt).min(1) }),
     output: z.void(),
   },
-  async (db, input) => {
+  async (db, { id, attempts }) => {
     await db.transaction(async (trx) => {
-      await trx('webhook_attempts').insert({
-        endpoint_id: input.id,
-        event_sequence: input.eventSequence,
-        status_code: input.statusCode,
-        latency_ms: input.latencyMs,
-        error: input.error,
-        next_retry_at: input.nextRetryAt,
-      });
-      if (input.delivered)
+      await trx('webhook_attempts').insert(
+        attempts.map((a) => ({
+          endpoint_id: id,
+          event_sequence: a.eventSequence,
+          status_code: a.statusCode,
+          latency_ms: a.latencyMs,
+          error: a.error,
+          next_retry_at: a.nextRetryAt,
+        })),
+      );
+      const delivered = attempts.filter((a) => a.delivered).map((a) => a.eventSequence);
+      if (delivered.length)
         await trx('webhook_endpoints')
-          .where({ id: input.id })
-          .where('cursor', '<', input.eventSequence)
-          .update({ cursor: input.eventSequence, updated_at: trx.fn.now() });
+          .where({ id })
+          .where('cursor', '<', Math.max(...delivered))
+          .update({ cursor: Math.max(...delivered), updated_at: trx.fn.now() });
     });
   },
 );
