@@ -3,6 +3,7 @@ import { registerCommands } from './commands';
 import { UserError } from '../lib/errors';
 import { ConfigError } from '../lib/config';
 import { redactText } from '../lib/redact';
+import { databaseProblem } from '../db';
 
 export function buildProgram(): Command {
   const program = new Command('connector')
@@ -27,9 +28,10 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const verbose = argv.includes('--verbose');
-    const known = err instanceof UserError || err instanceof ConfigError;
+    const database = databaseProblem(err);
+    const known = err instanceof UserError || err instanceof ConfigError || database !== undefined;
     // Whatever the error quotes (a URL with its password, a token), secrets are masked before it reaches the terminal.
-    const message = redactText(err instanceof Error ? err.message : String(err), process.env);
+    const message = redactText(database ?? (err instanceof Error ? err.message : String(err)), process.env);
     process.stderr.write(`connector: ${message}\n`);
     if (verbose && err instanceof Error && err.stack) process.stderr.write(`${redactText(err.stack, process.env)}\n`);
     else if (!known) process.stderr.write('(run again with --verbose for details)\n');

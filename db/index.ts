@@ -1,4 +1,5 @@
 import knexFactory, { Knex } from 'knex';
+import { logger } from '../lib/logger';
 import * as core from './migrations/20261126_001_core';
 import * as referenceData from './migrations/20261126_002_reference_data';
 import * as stock from './migrations/20261126_003_stock';
@@ -37,7 +38,44 @@ export function createDb(databaseUrl: string, pool: { min?: number; max?: number
     client: 'pg',
     connection: databaseUrl,
     pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+    // knex prints a failed connection with its stack before rejecting the query; the caller reports the rejection
+    // (databaseProblem), so that print is noise. Its other warnings go to the one logger.
+    log: {
+      warn: (message: string) => {
+        if (!String(message).startsWith('Acquire connection error')) logger.warn({ knex: true }, String(message));
+      },
+      error: (message: string) => logger.error({ knex: true }, String(message)),
+      deprecate: (method: string, alternative: string) =>
+        logger.warn({ knex: true }, `${method} is deprecated: ${alternative}`),
+      debug: () => {},
+    },
   });
+}
+
+/** What PostgreSQL's answer to a connection means for the person who set DATABASE_URL, or undefined if it is not that. */
+export function databaseProblem(err: unknown): string | undefined {
+  const e = err as { code?: string; name?: string; address?: string; port?: number; hostname?: string };
+  if (!e || typeof e !== 'object') return undefined;
+  const where = e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : e.hostname;
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return `PostgreSQL refused the connection at ${where}: is it running, and is DATABASE_URL's host and port right?`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `PostgreSQL's host ${where ?? ''} was not found: check DATABASE_URL's host name`;
+    case 'ETIMEDOUT':
+      return `PostgreSQL at ${where} did not answer in time: check DATABASE_URL's host and the network`;
+    case '3D000':
+      return `the database named in DATABASE_URL does not exist: create it (createdb <name>) or fix the URL's path`;
+    case '28P01':
+    case '28000':
+      return `PostgreSQL refused DATABASE_URL's user or password: fix them in DATABASE_URL`;
+    case '57P03':
+      return `PostgreSQL is starting up or shutting down: try again in a moment`;
+  }
+  if (e.name === 'KnexTimeoutError')
+    return `no connection to PostgreSQL within the timeout: check DATABASE_URL and that the server accepts connections`;
+  return undefined;
 }
 
 export async function migrateLatest(db: Db): Promise<string[]> {

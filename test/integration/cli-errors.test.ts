@@ -8,12 +8,13 @@ async function connector(args: string[], env: Record<string, string | undefined>
   Object.assign(process.env, env);
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
   let stderr = '';
+  let stdout = '';
   const err = jest.spyOn(process.stderr, 'write').mockImplementation((c: any) => ((stderr += String(c)), true));
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((c: any) => ((stdout += String(c)), true));
   const exitCode = process.exitCode;
   try {
     await main(['node', 'connector', ...args]);
-    return { stderr, exitCode: process.exitCode };
+    return { stderr, stdout, exitCode: process.exitCode };
   } finally {
     process.exitCode = exitCode;
     err.mockRestore();
@@ -29,6 +30,29 @@ describe('bad configuration: one line naming the problem and the fix, non-zero e
     expect(stderr).toBe(
       'connector: DATABASE_URL="mysql//oops" is invalid: expected a URL like postgres://user@127.0.0.1:5432/db. Fix or unset DATABASE_URL.\n',
     );
+  });
+
+  it('a PostgreSQL that is not there, a database that does not exist', async () => {
+    const closed = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => closed.once('listening', r));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r)); // nothing listens on it now
+    const refused = await connector(['orders', 'list'], {
+      DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/postgres`,
+    });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toBe(
+      `connector: PostgreSQL refused the connection at 127.0.0.1:${port}: is it running, and is DATABASE_URL's host and port right?\n`,
+    );
+    expect(refused.stdout).not.toMatch(/Acquire connection error|\n\s+at /);
+
+    const missing = await connector(['orders', 'list'], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/no_such_database_here',
+    });
+    expect(missing.stderr).toBe(
+      "connector: the database named in DATABASE_URL does not exist: create it (createdb <name>) or fix the URL's path\n",
+    );
+    expect(missing.exitCode).toBe(1);
   });
 
   it('an unreachable TEMPORAL_ADDRESS', async () => {

@@ -12,7 +12,11 @@ function composeCommand(): string[] | undefined {
 }
 
 const compose = composeCommand();
-const secrets = { POSTGRES_PASSWORD: 'cd'.repeat(24), CONNECTOR_SECRET_KEY: 'ab'.repeat(32) };
+const secrets = {
+  POSTGRES_PASSWORD: 'cd'.repeat(24),
+  CONNECTOR_SECRET_KEY: 'ab'.repeat(32),
+  CONNECTOR_CODEC_TOKEN: 'ef'.repeat(32),
+};
 const config = (env: Record<string, string>, quiet = true) => {
   const [command, ...args] = compose!;
   const file = path.join(root, 'docker-compose.yml');
@@ -58,6 +62,8 @@ describe('docker-compose.yml', () => {
     expect(result.status).toBe(0);
     const ports = publishedPorts(parse(result.stdout).services);
     expect(ports.map((p) => `${p.service} ${p.hostIp}:${p.port}`).sort()).toEqual([
+      'api 127.0.0.1:8080',
+      'codec 127.0.0.1:8888',
       'postgresql 127.0.0.1:5432',
       'temporal-ui 127.0.0.1:8233',
     ]);
@@ -68,11 +74,24 @@ describe('docker-compose.yml', () => {
     const password = secrets.POSTGRES_PASSWORD;
     expect(services.postgresql.environment.POSTGRES_PASSWORD).toBe(password);
     expect(services.temporal.environment.POSTGRES_PWD).toBe(password);
-    for (const service of ['worker', 'migrate']) {
+    for (const service of ['worker', 'api', 'migrate']) {
       expect(services[service].environment.DATABASE_URL).toBe(
         `postgres://connector:${password}@postgresql:5432/connector`,
       );
     }
+  });
+
+  it('gives the Temporal UI the codec server’s endpoint with its token, and the codec server that token', () => {
+    const { services } = parse(config(secrets, false).stdout);
+    expect(services['temporal-ui'].environment.TEMPORAL_CODEC_ENDPOINT).toBe(
+      `http://localhost:8888/${secrets.CONNECTOR_CODEC_TOKEN}`,
+    );
+    expect(services.codec.environment).toMatchObject({
+      CONNECTOR_CODEC_TOKEN: secrets.CONNECTOR_CODEC_TOKEN,
+      CONNECTOR_SECRET_KEY: secrets.CONNECTOR_SECRET_KEY,
+    });
+    expect(services.codec.command).toEqual(['codec-server', '--host', '0.0.0.0', '--port', '8888']);
+    expect(services.api.command).toEqual(['api', 'serve', '--host', '0.0.0.0', '--port', '8080']);
   });
 
   it('turns on the Temporal UI’s own sign-in with TEMPORAL_AUTH_* (OIDC)', () => {
@@ -89,6 +108,7 @@ describe('docker-compose.yml', () => {
   it.each([
     ['POSTGRES_PASSWORD', 'openssl rand -hex 24'],
     ['CONNECTOR_SECRET_KEY', 'openssl rand -hex 32'],
+    ['CONNECTOR_CODEC_TOKEN', 'openssl rand -hex 32'],
   ])('refuses to start without %s, saying how to make one', (name, hint) => {
     const result = config({ ...secrets, [name]: '' });
     expect(result.status).not.toBe(0);
