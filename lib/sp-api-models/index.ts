@@ -24,3 +24,12 @@ export function spApiModel<T = any>(file: string): T {
   }
   return loaded.get(file) as T;
 }
+
+/** The values Amazon's model allows for an array parameter of an operation (e.g. `includedData`). */
+export function parameterEnum(file: string, apiPath: string, method: string, name: string): string[] {
+  const operation = spApiModel(file).paths?.[apiPath]?.[method];
+  const parameter = operation?.parameters?.find((p: { name?: string }) => p.name === name);
+  const values = parameter?.items?.enum ?? parameter?.schema?.items?.enum;
+  if (!Array.isArray(values)) throw new Error(`${file} has no enum for ${method.toUpperCase()} ${apiPath} ${name}`);
+  return values;
+}

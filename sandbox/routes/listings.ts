@@ -4,19 +4,17 @@ import { HttpError, ok, Query, Reply } from '../http';
 import { applyPatches, checkPatches, listingItemView, Patch } from '../listing-changes';
 import { decodePageToken, encodePageToken } from '../page-tokens';
 import type { Listing } from '../state';
+import { parameterEnum } from '../../lib/sp-api-models';
 
 /** Listings Items API 2021-08-01: getListingsItem, patchListingsItem (applied shortly after ACCEPTED), searchListingsItems. */
 
-const ITEM_DATA = [
-  'summaries',
-  'attributes',
-  'issues',
-  'offers',
-  'fulfillmentAvailability',
-  'procurement',
-  'relationships',
-  'productTypes',
-];
+/** getListingsItem's and searchListingsItems' includedData, as Amazon's model lists them. */
+const ITEM_DATA = parameterEnum(
+  'listingsItems_2021-08-01.json',
+  '/listings/2021-08-01/items/{sellerId}/{sku}',
+  'get',
+  'includedData',
+);
 const isObject = (v: unknown): v is Record<string, any> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The Listings API's 400: code BAD_REQUEST, as its static examples show. */

@@ -1,4 +1,5 @@
 import { CA, expectError, expectModel, newSeller, startTestSandbox, TestSandbox, TestSeller, US } from './support';
+import { parameterEnum } from '../../lib/sp-api-models';
 
 /** Listings Items API 2021-08-01: getListingsItem, patchListingsItem (applied shortly after ACCEPTED), searchListingsItems. */
 
@@ -53,16 +54,7 @@ describe('getListingsItem', () => {
     });
     const all = await item('GM-ZDPI-9B4E', {
       marketplaceIds: [US],
-      includedData: [
-        'summaries',
-        'attributes',
-        'issues',
-        'offers',
-        'fulfillmentAvailability',
-        'procurement',
-        'relationships',
-        'productTypes',
-      ],
+      includedData: parameterEnum(FILE, ITEM, 'get', 'includedData'),
     });
     expectModel(FILE, ITEM, 'get', all);
     expect(all.json.fulfillmentAvailability).toEqual([{ fulfillmentChannelCode: 'DEFAULT', quantity: 100 }]);

@@ -11,25 +11,14 @@ import {
   TestSeller,
   US,
 } from './support';
+import { parameterEnum } from '../../lib/sp-api-models';
 
 /** Orders API 2026-01-01 searchOrders and getOrder: the contract of orders_2026-01-01.json, answered over HTTP. */
 
 const FILE = 'orders_2026-01-01.json';
 const SEARCH = '/orders/2026-01-01/orders';
 const GET = '/orders/2026-01-01/orders/{orderId}';
-const ALL_DATA = [
-  'BUYER',
-  'RECIPIENT',
-  'PROCEEDS',
-  'EXPENSE',
-  'PROMOTION',
-  'CANCELLATION',
-  'FULFILLMENT',
-  'PACKAGES',
-  'TAX',
-  'PAYMENT',
-  'FULFILLMENT_ORDERS',
-];
+const ALL_DATA = parameterEnum(FILE, SEARCH, 'get', 'includedData');
 
 let clock = Date.now();
 let t: TestSandbox;
