@@ -4,7 +4,13 @@ import { importOrder as writeOrder } from '../book/order-import';
 import { markAttention, markShipByStatus } from '../book/orders';
 import { orderSummary, OrderSummary, purgePii } from '../book/order-lifecycle';
 import { orderSnapshot } from '../book/order-sync';
-import { finishConfirmations, packagesToConfirm, recordConfirmation, recordShipment } from '../book/shipments';
+import {
+  finishConfirmations,
+  holdConfirmation,
+  packagesToConfirm,
+  recordConfirmation,
+  recordShipment,
+} from '../book/shipments';
 import { findMarketplace, Marketplace } from '../book/marketplaces';
 import { AmazonAuthFailed, AmazonRejected } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -178,7 +184,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
             // The credentials were refused (an expired LWA client secret), not the package: it stays to be confirmed,
             // and the order waits for `retry` once they are fixed (`connector apps rotate-secret`).
             rejected = `package ${pkg.packageReferenceId} (tracking ${pkg.trackingNumber}) not confirmed: ${err.message}`;
-            await markAttention(db, { ...input, reason: rejected, source: 'confirmation' });
+            await holdConfirmation(db, { ...input, deliveryId: pkg.deliveryId, reason: rejected });
             break;
           }
           if (!(err instanceof AmazonRejected)) throw asActivityFailure(err);

@@ -178,6 +178,8 @@ export const PackageAnswer = z.object({
   /** pending: not yet sent or not yet answered; confirmed: Amazon accepted it; rejected: see amazonError. */
   confirmation: z.enum(['pending', 'confirmed', 'rejected']),
   amazonError: z.string().nullable(),
+  /** Why a pending package is not being sent (the credentials were refused): it goes once the order is retried. */
+  blocked: z.string().nullable(),
 });
 export type PackageAnswer = z.infer<typeof PackageAnswer>;
 
@@ -209,8 +211,9 @@ export const packageAnswer = operation(
       trackingNumber: pkg.tracking_number,
       shipDate: pkg.ship_date ? new Date(pkg.ship_date).toISOString() : null,
       items: lines,
-      confirmation: pkg.confirmation_state ?? 'pending',
-      amazonError: pkg.confirmation_error,
+      confirmation: pkg.confirmation_state,
+      amazonError: pkg.confirmation_state === 'rejected' ? pkg.confirmation_error : null,
+      blocked: pkg.confirmation_state === 'pending' ? pkg.confirmation_error : null,
     };
   },
 );

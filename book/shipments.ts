@@ -7,6 +7,7 @@ import { emit, orderLink } from './events';
 import { accountLocations, postMove } from './locations';
 import { operation } from './operation';
 import { fbmState } from './order-import';
+import { markAttention } from './orders';
 
 /** Packages of FBM orders: what shipped (recorded from the warehouse), and what Amazon answered to each. */
 
@@ -326,6 +327,25 @@ export const recordConfirmation = operation(
       ]);
     });
   },
+);
+
+/**
+ * A confirmation not sent because the credentials were refused (not the package): the package stays pending with the
+ * reason (its answer's `blocked`), and the order is flagged until it is retried. A later acceptance clears the reason.
+ */
+export const holdConfirmation = operation(
+  {
+    name: 'holdConfirmation',
+    input: OrderRef.extend({ deliveryId: z.number().int(), reason: z.string().min(1) }),
+    output: z.void(),
+  },
+  async (db, input) =>
+    db.transaction(async (trx) => {
+      await trx('deliveries')
+        .where({ id: input.deliveryId, confirmation_state: 'pending' })
+        .update({ confirmation_error: input.reason, updated_at: trx.fn.now() });
+      await markAttention(trx, { ...input, source: 'confirmation' });
+    }),
 );
 
 /** After a pass of confirmations: a confirmation flag clears once nothing is rejected; every package's status. */

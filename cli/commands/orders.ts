@@ -149,9 +149,11 @@ export function register(program: Command): void {
             ? `${what} confirmed to Amazon${outcome.duplicate ? ' (already recorded: nothing sent again)' : ''}`
             : outcome.amazon === 'rejected'
               ? `${what} REJECTED by Amazon: ${outcome.error?.message}\nfix it with \`connector deliveries edit ${amazonOrderId} --package ${pkg?.packageReferenceId} ... --retry\``
-              : `${what} recorded; Amazon has not answered yet: see \`connector orders show ${amazonOrderId}\``,
+              : outcome.error?.code === 'confirmation_blocked'
+                ? `${what} recorded but NOT sent to Amazon: ${outcome.error.message}\nonce fixed (\`connector apps rotate-secret\`), send it with \`connector orders retry ${amazonOrderId}\``
+                : `${what} recorded; Amazon has not answered yet: see \`connector orders show ${amazonOrderId}\``,
         );
-        if (outcome.amazon === 'rejected') process.exitCode = 1;
+        if (outcome.amazon === 'rejected' || outcome.error) process.exitCode = 1;
       }),
     );
 

@@ -15,7 +15,10 @@ import { ship, ShipResult } from '../../workflows/order';
 export const ShipmentOutcome = z.object({
   /** The package the shipment became (null only when the workflow did not answer within the wait). */
   package: PackageAnswer.nullable(),
-  /** accepted: Amazon confirmed it; rejected: see error; pending: not answered yet (poll the order). */
+  /**
+   * accepted: Amazon confirmed it; rejected: see error; pending: not answered yet (poll the order), or not sent
+   * (error confirmation_blocked: the credentials were refused; it goes when the order is retried).
+   */
   amazon: z.enum(['accepted', 'rejected', 'pending']),
   /** The same tracking and items as a package recorded before: nothing new was recorded or sent. */
   duplicate: z.boolean(),
@@ -99,7 +102,7 @@ export async function shipAndAwait(
     packageReferenceId: result.packageReferenceId,
   };
   let answer = await packageAnswer(db, ref);
-  while (answer?.confirmation === 'pending' && input.waitMs > 0 && Date.now() < deadline) {
+  while (answer?.confirmation === 'pending' && !answer.blocked && input.waitMs > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, POLL_MS));
     answer = await packageAnswer(db, ref);
   }
@@ -112,5 +115,7 @@ export async function shipAndAwait(
       amazon: 'rejected',
       error: { code: 'amazon_rejected', message: pkg.amazonError ?? 'Amazon rejected the package' },
     };
+  if (pkg?.blocked)
+    return { ...outcome, amazon: 'pending', error: { code: 'confirmation_blocked', message: pkg.blocked } };
   return { ...outcome, amazon: 'pending' };
 }

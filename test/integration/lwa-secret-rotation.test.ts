@@ -8,6 +8,7 @@ import { signalOrder } from '../../lib/workflow-client';
 import { orderWorkflowId } from '../../workflows/ids';
 import type { OrderSyncResult } from '../../workflows/order-sync';
 import { runCli } from '../support/cli';
+import { SHIPMENT_WAIT_MS } from '../../servers/api-v1/shipping';
 import { eventually, Harness, startHarness } from '../support/harness';
 import { fixture, recentOrder, US } from '../support/orders';
 
@@ -178,21 +179,25 @@ describe('an expired secret', () => {
     });
     expect(flagged.attentionReason).toMatch(/^getOrder: Login with Amazon refused the credentials \(invalid_client\)/);
 
-    // A package shipped meanwhile stays to be confirmed, the order flagged with the reason.
-    expect(
-      (await runCli(['ship', toShip.orderId, '--carrier', 'UPS', '--tracking', '1ZLWAEXPIRED01', '--no-wait'])).error,
-    ).toBeUndefined();
-    const unconfirmed = await eventually(async () => {
-      const view = await orderView(h.testDb.db, { amazonOrderId: toShip.orderId });
-      expect(view?.state).toBe('needs_attention');
-      return view!;
-    });
-    expect(unconfirmed.attentionReason).toMatch(
-      /^package 1 \(tracking 1ZLWAEXPIRED01\) not confirmed: confirmShipment: Login with Amazon refused the credentials \(invalid_client\)/,
+    // A package shipped meanwhile stays to be confirmed, the order flagged with the reason; `ship` says so at once
+    // (it does not wait its 30 s for an answer that cannot come) and exits 1.
+    const blockedReason =
+      /^package 1 \(tracking 1ZLWAEXPIRED01\) not confirmed: confirmShipment: Login with Amazon refused the credentials \(invalid_client\)/;
+    const shipped = Date.now();
+    const shipping = await runCli(['ship', toShip.orderId, '--carrier', 'UPS', '--tracking', '1ZLWAEXPIRED01']);
+    expect(Date.now() - shipped).toBeLessThan(SHIPMENT_WAIT_MS);
+    expect(shipping.error).toBeUndefined();
+    expect(shipping.exitCode).toBe(1);
+    expect(shipping.stdout).toMatch(
+      /^package 1 \(tracking 1ZLWAEXPIRED01\) recorded but NOT sent to Amazon: package 1 .*not confirmed: .*invalid_client/,
     );
-    expect(unconfirmed.deliveries.find((d) => d.tracking === '1ZLWAEXPIRED01')).toMatchObject({
+    expect(shipping.stdout).toContain(`connector orders retry ${toShip.orderId}`);
+    const unconfirmed = await orderView(h.testDb.db, { amazonOrderId: toShip.orderId });
+    expect(unconfirmed?.state).toBe('needs_attention');
+    expect(unconfirmed?.attentionReason).toMatch(blockedReason);
+    expect(unconfirmed?.deliveries.find((d) => d.tracking === '1ZLWAEXPIRED01')).toMatchObject({
       confirmation: 'pending',
-      confirmationError: null,
+      confirmationError: expect.stringMatching(blockedReason),
     });
 
     const cursor = async () =>
@@ -226,6 +231,11 @@ describe('an expired secret', () => {
       expect([await stateOf(signalled.orderId), await stateOf(toShip.orderId)]).toEqual(['confirmed', 'shipped']),
     );
     expect((await h.admin.getOrder(toShip.orderId))?.fulfillment?.fulfillmentStatus).toBe('SHIPPED');
+    expect(
+      (await orderView(h.testDb.db, { amazonOrderId: toShip.orderId }))?.deliveries.find(
+        (d) => d.tracking === '1ZLWAEXPIRED01',
+      ),
+    ).toMatchObject({ confirmation: 'confirmed', confirmationError: null });
     const handle = h.client.workflow.getHandle(orderWorkflowId(B.id, signalled.orderId));
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
