@@ -131,13 +131,15 @@ const OverdueOrder = z.object({
   amazonOrderId: z.string(),
   account: z.string(),
   state: z.string(),
-  deliveredAt: z.string(),
+  /** When its retention started: the delivery (or cancellation), else, for a flagged order, Amazon's last update. */
+  retentionFrom: z.string(),
   purgeDue: z.string(),
 });
 
 /**
  * Orders whose PII is past its retention and still there: what no workflow timer covers (orders imported before the
- * feature, workflows that failed or were terminated). The account's own retention wins, as in the workflow's timer.
+ * feature, workflows that failed or were terminated, flagged orders no one retried). The account's own retention
+ * wins, as in the workflow's timer. A flagged order that never delivered counts from Amazon's last update of it.
  */
 export const overduePii = operation(
   {
@@ -146,19 +148,19 @@ export const overduePii = operation(
     output: z.array(OverdueOrder),
   },
   async (db, { defaultRetentionMs, account }) => {
-    const due =
-      "o.delivered_at + coalesce(a.pii_retention_days * interval '1 day', cast(? as bigint) * interval '1 millisecond')";
+    const from = "coalesce(o.delivered_at, case when o.state = 'needs_attention' then o.amazon_updated_at end)";
+    const due = `${from} + coalesce(a.pii_retention_days * interval '1 day', cast(? as bigint) * interval '1 millisecond')`;
     const q = db('sale_orders as o')
       .join('seller_accounts as a', 'a.id', 'o.account_id')
       .whereNull('o.pii_purged_at')
-      .whereNotNull('o.delivered_at')
+      .whereRaw(`${from} is not null`)
       .whereRaw(`${due} < now()`, [defaultRetentionMs])
-      .orderBy('o.delivered_at')
+      .orderByRaw(from)
       .select(
         'o.amazon_order_id',
         'o.account_id',
         'o.state',
-        'o.delivered_at',
+        db.raw(`${from} as retention_from`),
         db.raw(`${due} as purge_due`, [defaultRetentionMs]),
       );
     if (account) q.where('o.account_id', account);
@@ -166,7 +168,7 @@ export const overduePii = operation(
       amazonOrderId: o.amazon_order_id,
       account: o.account_id,
       state: o.state,
-      deliveredAt: new Date(o.delivered_at).toISOString(),
+      retentionFrom: new Date(o.retention_from).toISOString(),
       purgeDue: new Date(o.purge_due).toISOString(),
     }));
   },

@@ -212,6 +212,29 @@ describe('`connector pii purge`: a sweep for orders whose retention passed witho
     expect(report.orders.map((o: any) => o.amazonOrderId)).toEqual([recentlyCancelled]);
   });
 
+  it("a flagged order no one retried loses its buyer data at retention, counted from Amazon's last update", async () => {
+    // The open order, flagged (say its confirmation was refused) and left alone: the account keeps PII 1 day.
+    const flag = (updated: Date) =>
+      h.testDb
+        .db('sale_orders')
+        .where({ account_id: account.id, amazon_order_id: open })
+        .update({ state: 'needs_attention', attention_reason: 'left alone', amazon_updated_at: updated });
+    await flag(daysAgo(0.5));
+    let report = await connector('pii', 'purge', '--dry-run', '--account', account.id);
+    expect(report.orders.map((o: any) => o.amazonOrderId)).not.toContain(open);
+    const lastUpdate = daysAgo(2);
+    await flag(lastUpdate);
+    report = await connector('pii', 'purge', '--account', account.id);
+    expect(report.orders).toContainEqual(
+      expect.objectContaining({
+        amazonOrderId: open,
+        state: 'needs_attention',
+        retentionFrom: lastUpdate.toISOString(),
+      }),
+    );
+    expectPurged(await parties(h, open), open);
+  });
+
   it('a flagged order that never imports loses its stored Amazon payload (buyer, recipient) at retention', async () => {
     const flagged = '113-4000004-0000004';
     const malformed = JSON.parse(
