@@ -137,17 +137,19 @@ export function registerOrders(app: App, s: V1Services): void {
 
   app.get(
     '/attention',
-    { schema: { querystring: z.object({ cursor: z.string().optional() }) } },
+    { schema: { querystring: z.object({ cursor: z.string().optional(), notice: z.string().optional() }) } },
     async (request, reply) => {
       const caller = callerOfSession(request);
       const session = request.consoleSession!;
       const { cursor } = request.query;
+      const flash = NOTICES[request.query.notice ?? ''];
       const list = await listOrderPage(s, caller, { state: 'needs_attention', cursor, limit: PAGE_SIZE });
       const csrf = csrfField(session);
       return sendPage(
         reply,
         { title: 'Needs attention', current: '/attention', session },
         html`<h1>Needs attention</h1>
+          ${flash ? notice(flash.kind, flash.text) : ''}
           <p class="muted">
             Orders flagged with a reason. Fix what the reason names, then Retry: the order's workflow tries again.
           </p>
