@@ -27,6 +27,10 @@ export async function registerConsole(app: App, services: V1Services): Promise<v
       (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
     );
     c.setErrorHandler(errorPage);
+    // How long the server took (bench/console.ts reads it; browsers show it in their network panel).
+    c.addHook('onSend', async (_request, reply) => {
+      reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(1)}`);
+    });
     c.get('/console.css', async (_request, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CONSOLE_CSS),
     );
