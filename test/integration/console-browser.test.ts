@@ -3,6 +3,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createToken, SCOPES } from '../../book/api-tokens';
 import { addMarketplace } from '../../book/marketplaces';
 import { orderView } from '../../book/orders';
+import { createWebhook, recordWebhookAttempts } from '../../book/webhooks';
+import { keyringFromEnv } from '../../lib/secrets';
 import { ApiServer, startApiServer } from '../../servers/api';
 import { orderWorkflowId } from '../../workflows/ids';
 import { launchChromium, SCREENSHOTS } from '../support/browser';
@@ -269,6 +271,41 @@ describe('the console in Chromium', () => {
     expect(text).toMatch(/US: enabled/);
     expect(text).toMatch(/done|nothing_to_send/);
     await shot('accounts');
+  });
+
+  it('lists webhook endpoints with their recent deliveries, the failing one first', async () => {
+    // As the webhookDelivery workflow records them: one endpoint whose receiver answers 500, one that takes events.
+    const keyring = keyringFromEnv();
+    const ok = await createWebhook(h.testDb.db, { keyring, url: 'https://erp.example.com/hooks', types: ['*'] });
+    const bad = await createWebhook(h.testDb.db, {
+      keyring,
+      url: 'https://wms.example.com/amazon',
+      types: ['shipment.confirmed', 'shipment.rejected'],
+    });
+    await recordWebhookAttempts(h.testDb.db, {
+      id: ok.id,
+      attempts: [{ eventSequence: 1, statusCode: 204, latencyMs: 12, error: null, nextRetryAt: null, delivered: true }],
+    });
+    await recordWebhookAttempts(h.testDb.db, {
+      id: bad.id,
+      attempts: [
+        {
+          eventSequence: 1,
+          statusCode: 500,
+          latencyMs: 40,
+          error: 'HTTP 500 from the receiver',
+          nextRetryAt: new Date(Date.now() + 60_000).toISOString(),
+          delivered: false,
+        },
+      ],
+    });
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    const headings = await page.getByRole('heading', { level: 2 }).allInnerTexts();
+    expect(headings).toEqual([`${bad.url} Failing`, `${ok.url} Delivering`]);
+    expect(await page.getByRole('table', { name: `Recent deliveries to ${bad.url}` }).innerText()).toMatch(
+      /500 HTTP 500 from the receiver/,
+    );
+    await shot('webhooks');
   });
 
   it('logs out: the session is gone from the book, and the pages ask for a login again', async () => {
