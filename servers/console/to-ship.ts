@@ -169,6 +169,8 @@ export function shipmentOfForm(form: Record<string, string>, lines: Array<{ sku:
   const items = lines.map((l, i) => ({ sku: l.sku, quantity: Number(form[`qty_${i}`] ?? l.quantity) }));
   const bad = items.find((i) => !Number.isInteger(i.quantity) || i.quantity < 0);
   if (bad) throw new HttpError(422, 'invalid_input', `the quantity of ${bad.sku} must be a whole number, 0 or more`);
+  if (carrier === 'Other' && !form.carrierName?.trim())
+    throw new HttpError(422, 'invalid_input', 'carrier Other needs its name: fill in "Carrier name, when Other"');
   const whole = items.every((i, n) => i.quantity === lines[n].quantity);
   const chosen = items.filter((i) => i.quantity > 0);
   return {
