@@ -284,13 +284,17 @@ describe('the console in Chromium', () => {
     });
     await recordWebhookAttempts(h.testDb.db, {
       id: ok.id,
-      attempts: [{ eventSequence: 1, statusCode: 204, latencyMs: 12, error: null, nextRetryAt: null, delivered: true }],
+      from: ok.cursor - 1,
+      attempts: [
+        { eventSequence: ok.cursor, statusCode: 204, latencyMs: 12, error: null, nextRetryAt: null, delivered: true },
+      ],
     });
     await recordWebhookAttempts(h.testDb.db, {
       id: bad.id,
+      from: bad.cursor - 1,
       attempts: [
         {
-          eventSequence: 1,
+          eventSequence: bad.cursor,
           statusCode: 500,
           latencyMs: 40,
           error: 'HTTP 500 from the receiver',
