@@ -14,7 +14,7 @@ export type Scope = (typeof SCOPES)[number];
 const TOKEN_PREFIX = 'act_';
 const hash = (secret: string) => crypto.createHash('sha256').update(secret).digest('hex');
 
-const TokenInfo = z.object({
+export const TokenInfo = z.object({
   id: z.number().int(),
   name: z.string(),
   scopes: z.array(z.enum(SCOPES)),
@@ -26,7 +26,8 @@ const TokenInfo = z.object({
 export type TokenInfo = z.infer<typeof TokenInfo>;
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-const info = (r: any): TokenInfo => ({
+/** An api_tokens row as the book shows it (never its hash). */
+export const tokenInfo = (r: any): TokenInfo => ({
   id: r.id,
   name: r.name,
   scopes: r.scopes,
@@ -66,13 +67,13 @@ export const createToken = operation(
       .returning('*');
     if (!row)
       throw new InvalidInput(`a token named ${input.name} exists: revoke it first, or choose another name`, 'name');
-    return { ...info(row), secret };
+    return { ...tokenInfo(row), secret };
   },
 );
 
 export const listTokens = operation(
   { name: 'listTokens', input: z.object({}), output: z.array(TokenInfo) },
-  async (db) => (await db('api_tokens').orderBy('name')).map(info),
+  async (db) => (await db('api_tokens').orderBy('name')).map(tokenInfo),
 );
 
 export const revokeToken = operation(
@@ -83,7 +84,7 @@ export const revokeToken = operation(
       .update({ revoked_at: db.raw('COALESCE(revoked_at, now())') })
       .returning('*');
     if (!row) throw new UserError(`no API token named ${name}: see \`connector api tokens list\``);
-    return info(row);
+    return tokenInfo(row);
   },
 );
 
@@ -103,7 +104,7 @@ export const authenticateToken = operation(
     if (!row) return undefined;
     if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > 60_000)
       await db('api_tokens').where({ id: row.id }).update({ last_used_at: db.fn.now() });
-    return info(row);
+    return tokenInfo(row);
   },
 );
 

@@ -13,6 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import { App, bearerToken, createApp, HttpError, listen, onlyMethods, RunningServer, tokenMatches } from './app';
 import { authenticate, requireScope } from './api-v1/auth';
 import { ApiV1Options, registerApiV1, registerOpenApi } from './api-v1';
+import { registerConsole } from './console';
 import { REFUSAL_STATUS, SHIPMENT_WAIT_MS } from './api-v1/shipping';
 import { keyringFromEnv } from '../lib/secrets';
 import { parseAllowedTargets } from '../lib/webhook-target';
@@ -35,6 +36,8 @@ export interface ApiServerOptions extends Partial<Omit<ApiV1Options, 'db' | 'tem
   logger?: Logger;
   /** How long a POST waits for the workflow to record the package before answering without its id (default 5 s). */
   packageWaitMs?: number;
+  /** The web console at `/` (servers/console/); default on. */
+  console?: boolean;
 }
 
 export type ApiServer = RunningServer;
@@ -241,12 +244,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     name: 'api',
     logger: options.logger,
     bodyLimit: 4 * 1024 * 1024, // PUT /v1/stock takes 10,000 rows
-    notFound: 'not found: the Book API is under /v1 (GET /v1/docs); also GET /healthz, GET /readyz',
+    notFound: 'not found: the console is at /, the Book API under /v1 (GET /v1/docs); also GET /healthz, GET /readyz',
     jsonForAnyContentType: true, // warehouse systems posted without Content-Type before this server moved to Fastify
     unexpectedStatus: 503,
   });
   await registerOpenApi(app);
-  await registerApiV1(app, {
+  const v1: ApiV1Options = {
     ...options,
     taskQueue: options.taskQueue ?? 'amazon-connector',
     namespace: options.namespace ?? 'default',
@@ -257,7 +260,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       allowed: parseAllowedTargets(process.env.CONNECTOR_WEBHOOK_ALLOWED_HOSTS),
       retryForMs: 3 * 86_400_000,
     },
-  });
+  };
+  await registerApiV1(app, v1);
   registerWarehouseRoutes(app, options);
+  if (options.console !== false) await registerConsole(app, v1);
   return listen(app, { port: options.port, host: options.host, portSetting: 'CONNECTOR_API_PORT or --port' });
 }

@@ -157,7 +157,8 @@ export function createApp(options: AppOptions): App {
   return app.withTypeProvider<ZodTypeProvider>();
 }
 
-function toHttpError(err: FastifyError, request: FastifyRequest, unexpectedStatus: number): HttpError {
+/** The one mapping of an error to its HTTP answer (the API's JSON, the console's error page). */
+export function toHttpError(err: FastifyError, request: FastifyRequest, unexpectedStatus: number): HttpError {
   if (err instanceof HttpError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
     // The field as the book names it (items[0].sku), or the part of the request (querystring, body).

@@ -241,6 +241,7 @@ async function startEverything(
     say(`  demo token (all scopes): ${demoToken.secret}`);
     say(`  try: curl -H "Authorization: Bearer ${demoToken.secret}" ${api.url}/v1/deliveries`);
   } else say('  tokens: `connector api tokens create <name> --scopes read,ship`');
+  say(`Console                 ${api.url}/ (log in with ${sandboxUrl ? 'the demo token above' : 'an API token'})`);
 
   await firstSync({ client: connector.client, db, taskQueue: config.TEMPORAL_TASK_QUEUE, say });
   if (uiUrl) say(`Temporal UI             ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { authenticateToken, Scope, TokenInfo } from '../../book/api-tokens';
 import type { Db } from '../../db';
 import { bearerToken, HttpError } from '../app';
+import { Caller, scopeRefusal } from './service';
 
 /** Who is calling: the token a request authenticated with (set by `authenticate`). */
 declare module 'fastify' {
@@ -26,15 +27,12 @@ export function authenticate(db: Db) {
 /** preHandler: 403 naming the scope the token lacks. */
 export function requireScope(scope: Scope) {
   return async (request: FastifyRequest): Promise<void> => {
-    if (!request.apiToken?.scopes.includes(scope))
-      throw new HttpError(
-        403,
-        'forbidden',
-        `this token lacks the scope "${scope}": create one with --scopes ${scope} (\`connector api tokens create\`)`,
-        { details: { missingScope: scope } },
-      );
+    if (!request.apiToken?.scopes.includes(scope)) throw scopeRefusal(scope);
   };
 }
 
 export const hasScope = (request: FastifyRequest, scope: Scope): boolean =>
   Boolean(request.apiToken?.scopes.includes(scope));
+
+/** The authenticated caller of a request, for the shared service functions (./service.ts). */
+export const callerOf = (request: FastifyRequest): Caller => ({ token: request.apiToken!, log: request.log });

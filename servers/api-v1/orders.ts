@@ -1,60 +1,20 @@
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { findOrder, OrderPageRow, ordersPage, OrderStateFilter, OrderView, orderView } from '../../book/orders';
-import { checkShipmentRequest } from '../../book/packages';
-import type { Db } from '../../db';
-import { InvalidShipment } from '../../lib/errors';
+import { OrderPageRow, OrderStateFilter } from '../../book/orders';
 import { ShipmentInput } from '../../lib/shipment';
-import { retry } from '../../workflows/order';
-import { App, errorBody, HttpError } from '../app';
-import { hasScope, requireScope } from './auth';
+import { App, errorBody } from '../app';
+import { callerOf, requireScope } from './auth';
 import { idempotent } from './idempotency';
-import { REFUSAL_STATUS, ShipmentNotTaken, ShipmentOutcome, shipAndAwait } from './shipping';
+import { OrderDetail, listOrderPage, orderDetail, retryOrder, shipPackage, V1Services } from './service';
+import { ShipmentOutcome } from './shipping';
 
-export interface OrderRoutesOptions {
-  db: Db;
-  temporal: () => Promise<Client>;
-  /** The Temporal Web UI's base URL and namespace, for each order's workflow link. */
-  temporalUiUrl: string;
-  namespace: string;
-  /** How long a shipment POST waits for Amazon's answer at most (about 30 s). */
-  shipmentWaitMs: number;
-}
+export type OrderRoutesOptions = V1Services;
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 const OrderParams = z.object({ amazonOrderId: z.string().min(1).max(40) });
 const AccountQuery = z.strictObject({ account: z.string().optional() });
 
-/** Without the `pii` scope: no buyer, no street, no phone, no gift message; city, postal code and country stay. */
-function withoutPii(view: OrderView): OrderView {
-  const address = view.deliveryAddress;
-  return {
-    ...view,
-    customer: null,
-    deliveryAddress: address && {
-      ...address,
-      name: null,
-      company: null,
-      street: null,
-      street2: null,
-      street3: null,
-      phone: null,
-    },
-    lines: view.lines.map((l) => (l.kind === 'note' ? { ...l, note: null } : l)),
-  };
-}
-
-export const OrderDetail = OrderView.extend({
-  /** The order's workflow in the Temporal Web UI. */
-  workflowUrl: z.string(),
-  /** Whether customer and address are included (the token has the `pii` scope). */
-  pii: z.boolean(),
-});
-
 export function registerOrderRoutes(app: App, options: OrderRoutesOptions): void {
   const { db } = options;
-  const notFound = (amazonOrderId: string) =>
-    new HttpError(404, 'not_found', `no order ${amazonOrderId} in the book (check the id, or its account)`);
 
   app.get(
     '/orders',
@@ -78,7 +38,7 @@ export function registerOrderRoutes(app: App, options: OrderRoutesOptions): void
       },
       onRequest: requireScope('read'),
     },
-    async (request) => ordersPage(db, request.query),
+    async (request) => listOrderPage(options, callerOf(request), request.query),
   );
 
   app.get(
@@ -93,16 +53,7 @@ export function registerOrderRoutes(app: App, options: OrderRoutesOptions): void
       },
       onRequest: requireScope('read'),
     },
-    async (request) => {
-      const { amazonOrderId } = request.params;
-      const view = await orderView(db, { amazonOrderId, accountId: request.query.account });
-      if (!view) throw notFound(amazonOrderId);
-      const pii = hasScope(request, 'pii');
-      // Who read PII, never the PII itself.
-      if (pii) request.log.info({ token: request.apiToken!.name, amazonOrderId }, 'PII read: order');
-      const workflowUrl = `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(view.workflowId)}`;
-      return { ...(pii ? view : withoutPii(view)), workflowUrl, pii };
-    },
+    async (request) => orderDetail(options, callerOf(request), { ...request.params, account: request.query.account }),
   );
 
   app.post(
@@ -131,37 +82,15 @@ export function registerOrderRoutes(app: App, options: OrderRoutesOptions): void
       onRequest: requireScope('ship'),
     },
     async (request, reply) =>
-      idempotent(db, request, reply, async () => {
-        const { amazonOrderId } = request.params;
-        let checked;
-        try {
-          checked = await checkShipmentRequest(db, {
-            amazonOrderId,
-            accountId: request.query.account,
-            payload: request.body,
-            wording: 'json',
-          });
-        } catch (err) {
-          if (err instanceof InvalidShipment)
-            throw new HttpError(REFUSAL_STATUS[err.refusal], err.refusal, err.message, { field: err.field });
-          throw err;
-        }
-        let outcome: ShipmentOutcome;
-        try {
-          outcome = await shipAndAwait(db, await options.temporal(), {
-            order: checked.order,
-            shipment: checked.shipment,
-            waitMs: request.query.wait === 'true' ? options.shipmentWaitMs : 0,
-            updateId: request.headers['idempotency-key'] as string | undefined,
-          });
-        } catch (err) {
-          if (err instanceof ShipmentNotTaken)
-            throw new HttpError(err.code === 'workflow_closed' ? 409 : 422, err.code, err.message);
-          throw err;
-        }
-        const status = outcome.amazon === 'accepted' ? 201 : outcome.amazon === 'rejected' ? 422 : 202;
-        return { status, body: outcome };
-      }),
+      idempotent(db, request, reply, () =>
+        shipPackage(options, callerOf(request), {
+          amazonOrderId: request.params.amazonOrderId,
+          account: request.query.account,
+          shipment: request.body,
+          wait: request.query.wait === 'true',
+          updateId: request.headers['idempotency-key'] as string | undefined,
+        }),
+      ),
   );
 
   app.post(
@@ -182,18 +111,8 @@ export function registerOrderRoutes(app: App, options: OrderRoutesOptions): void
       onRequest: requireScope('ship'),
     },
     async (request, reply) =>
-      idempotent(db, request, reply, async () => {
-        const { amazonOrderId } = request.params;
-        const order = await findOrder(db, { amazonOrderId, accountId: request.query.account });
-        if (!order) throw notFound(amazonOrderId);
-        if (order.state !== 'needs_attention')
-          throw new HttpError(
-            409,
-            'not_flagged',
-            `${amazonOrderId} is ${order.state}, not waiting in needs_attention: retry is for an order flagged with a reason`,
-          );
-        await (await options.temporal()).workflow.getHandle(order.workflowId).signal(retry);
-        return { status: 202, body: { workflowId: order.workflowId, signalled: 'retry' as const } };
-      }),
+      idempotent(db, request, reply, () =>
+        retryOrder(options, callerOf(request), { ...request.params, account: request.query.account }),
+      ),
   );
 }

@@ -1,21 +1,13 @@
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { DELIVERY_STATES, PickListDelivery, pickList } from '../../book/pick-list';
-import { MAX_STOCK_ROWS, setStock } from '../../book/stock';
-import { StockLevel, stockLevels } from '../../book/stock-levels';
-import type { Db } from '../../db';
-import type { Logger } from '../../lib/logger';
-import { requestStockSync } from '../../lib/workflow-client';
+import { DELIVERY_STATES, PickListDelivery } from '../../book/pick-list';
+import { MAX_STOCK_ROWS } from '../../book/stock';
+import { StockLevel } from '../../book/stock-levels';
 import { App, errorBody } from '../app';
-import { hasScope, requireScope } from './auth';
+import { callerOf, requireScope } from './auth';
 import { idempotent } from './idempotency';
+import { AccountStatus, accountStatuses, deliveries, putStock, stockPage, V1Services } from './service';
 
-export interface StockRoutesOptions {
-  db: Db;
-  temporal: () => Promise<Client>;
-  taskQueue: string;
-  logger?: Logger;
-}
+export type StockRoutesOptions = V1Services;
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody };
 
@@ -42,11 +34,7 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
       },
       onRequest: requireScope('read'),
     },
-    async (request) => {
-      const withRecipient = hasScope(request, 'pii');
-      if (withRecipient) request.log.info({ token: request.apiToken!.name }, 'PII read: pick list recipients');
-      return pickList(db, { ...request.query, withRecipient });
-    },
+    async (request) => deliveries(options, callerOf(request), request.query),
   );
 
   app.get(
@@ -65,7 +53,7 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
       },
       onRequest: requireScope('read'),
     },
-    async (request) => stockLevels(db, request.query),
+    async (request) => stockPage(options, callerOf(request), request.query),
   );
 
   app.put(
@@ -102,25 +90,24 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
       onRequest: requireScope('stock'),
     },
     async (request, reply) =>
-      idempotent(db, request, reply, async () => {
-        const key = request.headers['idempotency-key'] as string | undefined;
-        const set = await setStock(db, {
+      idempotent(db, request, reply, () =>
+        putStock(options, callerOf(request), {
           items: request.body.items,
-          origin: `api (${request.apiToken!.name})`,
-          ...(key ? { reference: `api:${request.apiToken!.id}:${key}` } : {}),
-        });
-        const requested: string[] = [];
-        try {
-          const client = await options.temporal();
-          for (const accountId of set.accounts) {
-            await requestStockSync(client, { accountId, taskQueue: options.taskQueue });
-            requested.push(accountId);
-          }
-        } catch (err) {
-          // The stock is saved: the next scheduled stockSync sends it.
-          options.logger?.warn({ err: (err as Error).message }, 'stock saved; no stock sync requested');
-        }
-        return { status: 200, body: { items: set.items, moved: set.moved, stockSyncRequested: requested } };
-      }),
+          idempotencyKey: request.headers['idempotency-key'] as string | undefined,
+        }),
+      ),
+  );
+
+  app.get(
+    '/accounts',
+    {
+      schema: {
+        summary: 'Seller accounts: enabled, marketplaces, how far orderSync got, the last stockSync outcome',
+        tags: ['accounts'],
+        response: { 200: z.object({ items: z.array(AccountStatus) }), ...errors },
+      },
+      onRequest: requireScope('read'),
+    },
+    async (request) => ({ items: await accountStatuses(options, callerOf(request)) }),
   );
 }

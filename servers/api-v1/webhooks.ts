@@ -1,28 +1,15 @@
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { EVENT_TYPES } from '../../book/events';
-import {
-  createWebhook,
-  getWebhook,
-  listWebhooks,
-  removeWebhook,
-  Webhook,
-  WebhookAttempt,
-  webhookAttempts,
-  WebhookTypes,
-} from '../../book/webhooks';
-import type { Db } from '../../db';
+import { createWebhook, getWebhook, removeWebhook, Webhook, WebhookAttempt, WebhookTypes } from '../../book/webhooks';
 import type { Keyring } from '../../lib/secrets';
 import { AllowedTargets, checkWebhookTarget } from '../../lib/webhook-target';
 import { startWebhookDelivery } from '../../lib/workflow-client';
 import { App, errorBody, HttpError } from '../app';
-import { requireScope } from './auth';
+import { callerOf, requireScope } from './auth';
+import { V1Services, webhookDeliveries, webhookList } from './service';
 import { idempotent } from './idempotency';
 
-export interface WebhookRoutesOptions {
-  db: Db;
-  temporal: () => Promise<Client>;
-  taskQueue: string;
+export interface WebhookRoutesOptions extends V1Services {
   webhooks: { keyring: Keyring; allowed: AllowedTargets; retryForMs: number };
 }
 
@@ -76,7 +63,7 @@ export function registerWebhookRoutes(app: App, options: WebhookRoutesOptions): 
       },
       onRequest: requireScope('admin'),
     },
-    async () => ({ items: await listWebhooks(db, {}) }),
+    async (request) => ({ items: await webhookList(options, callerOf(request)) }),
   );
 
   app.get(
@@ -91,10 +78,8 @@ export function registerWebhookRoutes(app: App, options: WebhookRoutesOptions): 
       },
       onRequest: requireScope('admin'),
     },
-    async (request) => {
-      const webhook = await known(request.params.id);
-      return { webhook, attempts: await webhookAttempts(db, { id: webhook.id, limit: request.query.limit }) };
-    },
+    async (request) =>
+      webhookDeliveries(options, callerOf(request), { id: request.params.id, limit: request.query.limit }),
   );
 
   app.delete(
