@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,5 +27,11 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Where the tests keep screenshots of the main pages (shown in the README). */
-export const SCREENSHOTS = path.join(__dirname, '../../docs/console');
+/**
+ * Where the browser tests save their screenshots: docs/console/ (shown in the README) when UPDATE_SCREENSHOTS=1, else
+ * the run's own folder, so a plain `npm test` leaves the checkout unchanged.
+ */
+export const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? path.join(__dirname, '../../docs/console')
+    : path.join(process.env.CONNECTOR_TEST_RUN_DIR ?? os.tmpdir(), 'screenshots');
