@@ -76,6 +76,8 @@ interface Poller {
   queueArn: string;
   queueUrl?: string;
   abort: AbortController;
+  /** The SQS request in flight: a controller per request, so listeners never pile up on the poller's signal. */
+  request?: AbortController;
   done: Promise<void>;
 }
 
@@ -144,6 +146,7 @@ export class NotificationConsumer {
     for (const [key, sub] of wanted) {
       if (this.pollers.has(key) || this.stopped) continue;
       const abort = new AbortController();
+      abort.signal.addEventListener('abort', () => poller.request?.abort(), { once: true });
       const poller: Poller = {
         key,
         queueArn: sub.queueArn,
@@ -181,10 +184,16 @@ export class NotificationConsumer {
     if (!m) throw new Error(`${p.queueArn} is not an SQS queue ARN`);
     const res = await this.client(p.queueArn).send(
       new GetQueueUrlCommand({ QueueName: m[2], QueueOwnerAWSAccountId: m[1] }),
-      { abortSignal: p.abort.signal },
+      { abortSignal: this.requestSignal(p) },
     );
     if (!res.QueueUrl) throw new Error(`GetQueueUrl gave no URL for ${p.queueArn}`);
     return (p.queueUrl = res.QueueUrl);
+  }
+
+  private requestSignal(p: Poller): AbortSignal {
+    p.request = new AbortController();
+    if (p.abort.signal.aborted) p.request.abort();
+    return p.request.signal;
   }
 
   /** Receive → settle each message → again; on failure back off (one log line per outage) and recover by itself. */
@@ -204,7 +213,7 @@ export class NotificationConsumer {
             WaitTimeSeconds: this.options.waitTimeSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
-          { abortSignal: p.abort.signal },
+          { abortSignal: this.requestSignal(p) },
         );
         messages = res.Messages ?? [];
       } catch (err) {
@@ -310,7 +319,12 @@ export class NotificationConsumer {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
