@@ -35,6 +35,8 @@ export interface ConnectorWorkerDeps {
   metrics?: ConnectorMetrics;
   /** Options of the SQS notification consumer (tests shorten its refresh); CONNECTOR_NOTIFICATIONS=off: none. */
   notifications?: Partial<ConsumerOptions>;
+  /** Amazon's 2-minute search lag; only a time-scaled benchmark against a sandbox shortens it. */
+  orderSyncSearchLagMs?: number;
 }
 
 export interface ConnectorWorker {
@@ -94,6 +96,7 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
       logger: log,
       overlapMs: deps.config.ORDER_SYNC_OVERLAP,
       piiRetentionMs: deps.config.PII_RETENTION,
+      searchLagMs: deps.orderSyncSearchLagMs,
     }),
     ...createStockSyncActivities({
       db: deps.db,
