@@ -232,14 +232,16 @@ export class NotificationConsumer {
       }
       if (failures > 0) logger.info({ queue: p.key, failures }, 'notifications: the queue answers again');
       failures = 0;
-      // In order within a batch: SQS gives no order anyway, and the order workflow keeps the newest header.
-      for (const m of messages) {
-        if (p.abort.signal.aborted) return;
-        await this.settle(p, url, m).catch((err) => {
-          // Not deleted: SQS shows it again after its visibility timeout, and it is handled then.
-          logger.warn({ queue: p.key, err: (err as Error).message }, 'notifications: a message will be retried');
-        });
-      }
+      // A batch's messages at once: each is its own order's signal (two of one order: the workflow keeps the newer).
+      // Settled one by one, a burst queued behind ~30 ms of round trips per message.
+      await Promise.all(
+        messages.map((m) =>
+          this.settle(p, url, m).catch((err) => {
+            // Not deleted: SQS shows it again after its visibility timeout, and it is handled then.
+            logger.warn({ queue: p.key, err: (err as Error).message }, 'notifications: a message will be retried');
+          }),
+        ),
+      );
     }
   }
 
