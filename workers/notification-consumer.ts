@@ -61,6 +61,8 @@ export interface ConsumerDeps {
   /** Tells the ORDER_CHANGE handler when the account's next search runs (the getOrder backlog rule). */
   nextSearchAt?: (accountId: string) => Promise<number[] | undefined>;
   rateSpeedup?: number;
+  /** Amazon's search lag as orderSync uses it (shortened only by a time-scaled benchmark). */
+  searchLagMs?: number;
   /** Called after each message is settled (tests and the bench observe the consumer through it). */
   onSettled?: (outcome: SettledMessage) => void;
 }
@@ -101,6 +103,7 @@ export class NotificationConsumer {
         taskQueue: deps.taskQueue,
         nextSearchAt: deps.nextSearchAt,
         rateSpeedup: deps.rateSpeedup,
+        searchLagMs: deps.searchLagMs,
       }),
       // TRANSACTION_UPDATE: register its handler here (finances); until then its messages are set aside as unsupported.
     };

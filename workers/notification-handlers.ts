@@ -27,9 +27,15 @@ export interface NotificationHandler {
 export const SEARCH_LAG_MS = 120_000;
 
 /** The first scheduled search that sees a change made at `changedAt`, in ms from `now`; undefined when none is known. */
-export function nextCarryingSearchInMs(searchTimes: number[] | undefined, changedAt: number, now: number) {
-  const carrying = searchTimes?.find((t) => t >= changedAt + SEARCH_LAG_MS);
-  return carrying === undefined ? undefined : Math.max(0, carrying - now);
+export function nextCarryingSearchInMs(
+  searchTimes: number[] | undefined,
+  changedAt: number,
+  now: number,
+  searchLagMs = SEARCH_LAG_MS,
+) {
+  // Not one already past: the schedule's times are cached a minute.
+  const carrying = searchTimes?.find((t) => t >= changedAt + searchLagMs && t > now);
+  return carrying === undefined ? undefined : carrying - now;
 }
 
 export function orderChangeHandler(deps: {
@@ -38,6 +44,8 @@ export function orderChangeHandler(deps: {
   taskQueue: string;
   nextSearchAt?: (accountId: string) => Promise<number[] | undefined>;
   rateSpeedup?: number;
+  /** Amazon's search lag (orderSync's); only a time-scaled benchmark shortens it. */
+  searchLagMs?: number;
   now?: () => number;
 }): NotificationHandler {
   const backlog = new GetOrderBacklog({ speedup: deps.rateSpeedup });
@@ -56,7 +64,7 @@ export function orderChangeHandler(deps: {
       // A pending order's workflow waits without reading it; any other status costs a getOrder in the import.
       if (!isPending(h.amazonStatus)) {
         const searches = await deps.nextSearchAt?.(accountId);
-        const inMs = nextCarryingSearchInMs(searches, Date.parse(h.lastUpdatedTime), now());
+        const inMs = nextCarryingSearchInMs(searches, Date.parse(h.lastUpdatedTime), now(), deps.searchLagMs);
         if (backlog.decide(accountId, now(), inMs) === 'leave_to_search')
           return { ok: true, outcome: 'left_to_search', subject: h.amazonOrderId };
       }

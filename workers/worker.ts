@@ -158,6 +158,7 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
           logger: log,
           rateSpeedup: deps.rateSpeedup ?? deps.config.SPAPI_RATE_SPEEDUP,
           nextSearchAt: scheduledSearches(client),
+          searchLagMs: deps.orderSyncSearchLagMs,
           options: { waitTimeSeconds: deps.config.CONNECTOR_NOTIFICATIONS_WAIT / 1000, ...deps.notifications },
         })
       : undefined;

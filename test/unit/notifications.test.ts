@@ -124,5 +124,7 @@ describe('the getOrder backlog: signal now, or let the next search carry the ord
     expect(nextCarryingSearchInMs(searches, t0 - SEARCH_LAG_MS, t0)).toBe(60_000);
     expect(nextCarryingSearchInMs(undefined, t0, t0)).toBeUndefined();
     expect(nextCarryingSearchInMs([t0 + 60_000], t0, t0)).toBeUndefined();
+    // A run already past (the schedule's times are cached) carries nothing more.
+    expect(nextCarryingSearchInMs(searches, t0 - 5 * SEARCH_LAG_MS, t0 + 100_000)).toBe(260_000);
   });
 });
