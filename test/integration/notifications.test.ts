@@ -2,11 +2,10 @@ import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/clie
 import pino from 'pino';
 import { listSetAsideNotifications, processedNotificationCounts } from '../../book/notifications';
 import { orderView } from '../../book/orders';
-import { subscribeAccount, unsubscribeAccount } from '../../cli/notification-subscriptions';
-import { loadConfig } from '../../lib/config';
 import { MotoServer, startMoto } from '../../lib/moto';
 import { orderWorkflowId } from '../../workflows/ids';
 import { newQueue, publisherIdle, startTestMoto } from '../sandbox/notifications-support';
+import { runCli } from '../support/cli';
 import { eventually, Harness, ordersIdle, startHarness } from '../support/harness';
 import { fixture, minutesAgo, recentOrder, US } from '../support/orders';
 
@@ -58,26 +57,45 @@ const sync = () =>
     args: [{ accountId: account.id, since: minutesAgo(24 * 60) }],
   });
 
-test('subscribe creates the destination (grantless) and the subscription once; run again it reuses both', async () => {
-  const config = loadConfig();
-  const first = await subscribeAccount(h.testDb.db, config, { accountId: account.id, queueArn: queue.arn });
+/** `connector <args> --json` against this test's database, as from a shell. */
+const cli = async (...args: string[]) => {
+  const result = await runCli([...args, '--json'], { DATABASE_URL: h.testDb.url, SPAPI_RATE_SPEEDUP: '0' });
+  if (result.error) throw new Error(`connector ${args.join(' ')}: ${result.error}`);
+  return result.json;
+};
+
+test('notifications subscribe creates the destination (grantless) and the subscription once; run again it reuses both', async () => {
+  const first = await cli('notifications', 'subscribe', '--account', account.id, '--queue-arn', queue.arn);
   expect(first).toMatchObject({
     destinationCreated: true,
     subscriptionCreated: true,
     notificationType: 'ORDER_CHANGE',
   });
-  const again = await subscribeAccount(h.testDb.db, config, { accountId: account.id, queueArn: queue.arn });
+  const again = await cli('notifications', 'subscribe', '--account', account.id, '--queue-arn', queue.arn);
   expect(again).toMatchObject({
     destinationCreated: false,
     subscriptionCreated: false,
     destinationId: first.destinationId,
     subscriptionId: first.subscriptionId,
   });
+  // The sandbox answers destinations only to a client_credentials token of scope sellingpartnerapi::notifications
+  // (a seller's token is refused there): the calls succeeding is the proof the grantless token was used.
   const ops = (await h.admin.stats()).operations;
   expect(ops.createDestination?.calls).toBe(1);
   expect(ops.createSubscription?.calls).toBe(1);
+  const listed = await cli('notifications', 'list');
+  expect(listed.subscriptions).toEqual([expect.objectContaining({ accountId: account.id, queueArn: queue.arn })]);
   // The consumer picks the new subscription up by itself.
   await eventually(async () => expect(h.connector.notifications?.queues()).toHaveLength(1));
+});
+
+test('a queue ARN that is not one is refused in one line naming the flag', async () => {
+  const result = await runCli(['notifications', 'subscribe', '--account', account.id, '--queue-arn', 'my-queue'], {
+    DATABASE_URL: h.testDb.url,
+  });
+  expect(result.error).toMatch(
+    /--queue-arn my-queue is not an SQS queue ARN: use arn:aws:sqs:<region>:<account>:<queue>/,
+  );
 });
 
 test('an order placed on Amazon is in the book within seconds, without any orderSync run', async () => {
@@ -167,6 +185,7 @@ test('a malformed message and one of an unsupported type are set aside with the 
     return rows;
   });
   const reasons = setAside.map((r) => r.reason).sort();
+  expect((await cli('notifications', 'poison')).map((r: any) => r.reason).sort()).toEqual(reasons);
   expect(reasons[0]).toMatch(/^not an ORDER_CHANGE notification by Amazon's schema: .*must have required property/);
   expect(reasons).toContain('the body is not JSON');
   expect(reasons).toContain(
@@ -174,7 +193,7 @@ test('a malformed message and one of an unsupported type are set aside with the 
   );
 });
 
-test('SQS down for a while: nothing is lost, the consumer recovers by itself and says so once', async () => {
+test('SQS down 15 s (the 60 s outage, time-scaled against a 2 s backoff cap): nothing is lost, the consumer recovers by itself and says so once', async () => {
   const port = moto.port;
   const name = queue.url.split('/').pop()!;
   lines.length = 0;
@@ -194,7 +213,7 @@ test('SQS down for a while: nothing is lost, the consumer recovers by itself and
 });
 
 test('unsubscribe deletes the subscription at Amazon; the consumer stops polling the queue', async () => {
-  await unsubscribeAccount(h.testDb.db, loadConfig(), account.id);
+  await cli('notifications', 'unsubscribe', '--account', account.id);
   expect((await h.admin.stats()).operations.deleteSubscriptionById?.calls).toBe(1);
   await eventually(async () => expect(h.connector.notifications?.queues()).toEqual([]));
 });
