@@ -82,6 +82,17 @@ function nextRetryAt(): string {
   return new Date(Date.now() + delayMs).toISOString();
 }
 
+/** Waits between polls; a cancellation (the worker shutting down) ends the wait at once, and the activity with it. */
+async function pause(ms: number): Promise<void> {
+  let context: Context | undefined;
+  try {
+    context = Context.current();
+  } catch {
+    // called outside an activity
+  }
+  await (context ? context.sleep(ms) : new Promise((r) => setTimeout(r, ms)));
+}
+
 function heartbeat(): void {
   try {
     Context.current().heartbeat();
@@ -101,12 +112,15 @@ export function createWebhookDeliveryActivities(deps: WebhookDeliveryDeps) {
    * (or every RECORD_EVERY): a crash before that delivers them again, which at-least-once allows and webhook-id
    * tells apart; a failure is recorded at once, then thrown for the retry policy.
    */
-  async function deliverAll(endpoint: { id: string; url: string; secret: string }, batch: Event[]): Promise<number> {
+  async function deliverAll(
+    endpoint: { id: string; url: string; secret: string; cursor: number },
+    batch: Event[],
+  ): Promise<number> {
     const signer = new Signer(endpoint.secret);
     const done: Attempt[] = [];
     const flush = async (also: Attempt[] = []) => {
       const attempts = [...done.splice(0), ...also];
-      if (attempts.length) await recordWebhookAttempts(db, { id: endpoint.id, attempts });
+      if (attempts.length) await recordWebhookAttempts(db, { id: endpoint.id, from: endpoint.cursor, attempts });
     };
     for (const event of batch) {
       const body = JSON.stringify(event);
@@ -166,10 +180,15 @@ export function createWebhookDeliveryActivities(deps: WebhookDeliveryDeps) {
         const wanted = (e: Event) => endpoint.types.includes('*') || endpoint.types.includes(e.type);
         delivered += await deliverAll(endpoint, events.filter(wanted));
         // Events of types it does not take: read once, then the cursor moves past them.
-        if (events.length) await skipWebhookTo(db, { id: endpoint.id, sequence: events[events.length - 1].sequence });
+        if (events.length)
+          await skipWebhookTo(db, {
+            id: endpoint.id,
+            from: endpoint.cursor,
+            sequence: events[events.length - 1].sequence,
+          });
         if (events.length === 0) {
           if (Date.now() > deadline) return { delivered, stopped: false };
-          await new Promise((r) => setTimeout(r, pollMs));
+          await pause(pollMs);
         }
       }
     },

@@ -17,7 +17,9 @@ const WebhookId = z.string().regex(/^whk_[A-Za-z0-9_-]{8,64}$/, 'is not a webhoo
 
 export const WebhookTypes = z
   .array(
-    z.enum(['*', ...EVENT_TYPES] as [string, ...string[]], { error: `must be * or among ${EVENT_TYPES.join(', ')}` }),
+    z.enum(['*', ...EVENT_TYPES] as [string, ...string[]], {
+      error: (issue) => `"${String(issue.input)}" is not an event type: use * or among ${EVENT_TYPES.join(', ')}`,
+    }),
   )
   .min(1, 'must name at least one event type, or *');
 
@@ -121,16 +123,27 @@ const Attempt = z.object({
 });
 
 /**
+ * The cursor moves forward only from where the batch started (`from`, the cursor it read after): a replay that moved
+ * it back meanwhile is not undone by the batch in flight.
+ */
+const advanceCursor = (db: Knex, id: string, from: number, to: number) =>
+  db('webhook_endpoints')
+    .where({ id })
+    .where('cursor', '>=', from)
+    .where('cursor', '<', to)
+    .update({ cursor: to, updated_at: db.fn.now() });
+
+/**
  * POSTs to an endpoint, kept for GET /v1/webhooks/{id}/deliveries, in one transaction: the delivery records a run of
  * successes at once (one commit, not one per event); the cursor moves to the last one delivered.
  */
 export const recordWebhookAttempts = operation(
   {
     name: 'recordWebhookAttempts',
-    input: z.object({ id: WebhookId, attempts: z.array(Attempt).min(1) }),
+    input: z.object({ id: WebhookId, from: z.number().int(), attempts: z.array(Attempt).min(1) }),
     output: z.void(),
   },
-  async (db, { id, attempts }) => {
+  async (db, { id, from, attempts }) => {
     await db.transaction(async (trx) => {
       await trx('webhook_attempts').insert(
         attempts.map((a) => ({
@@ -143,20 +156,20 @@ export const recordWebhookAttempts = operation(
         })),
       );
       const delivered = attempts.filter((a) => a.delivered).map((a) => a.eventSequence);
-      if (delivered.length)
-        await trx('webhook_endpoints')
-          .where({ id })
-          .where('cursor', '<', Math.max(...delivered))
-          .update({ cursor: Math.max(...delivered), updated_at: trx.fn.now() });
+      if (delivered.length) await advanceCursor(trx, id, from, Math.max(...delivered));
     });
   },
 );
 
 /** Events of types an endpoint does not take move its cursor too, so that it does not read them again. */
 export const skipWebhookTo = operation(
-  { name: 'skipWebhookTo', input: z.object({ id: WebhookId, sequence: z.number().int() }), output: z.void() },
-  async (db, { id, sequence }) => {
-    await db('webhook_endpoints').where({ id }).where('cursor', '<', sequence).update({ cursor: sequence });
+  {
+    name: 'skipWebhookTo',
+    input: z.object({ id: WebhookId, from: z.number().int(), sequence: z.number().int() }),
+    output: z.void(),
+  },
+  async (db, { id, from, sequence }) => {
+    await advanceCursor(db, id, from, sequence);
   },
 );
 

@@ -11,11 +11,15 @@
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
-import { orderWorkflowId } from '../../workflows/ids';
+import { createWebhook } from '../../book/webhooks';
+import { keyringFromEnv } from '../../lib/secrets';
+import { startWebhookDelivery } from '../../lib/workflow-client';
+import { orderWorkflowId, webhookWorkflowId } from '../../workflows/ids';
 import { amazonUpdate, retry, shipmentDone, stateQuery } from '../../workflows/order';
 import globalSetup from '../support/global-setup';
 import globalTeardown from '../support/global-teardown';
 import { eventually, Harness, startHarness } from '../support/harness';
+import { emitEvents, importedEvent, webhookReceiver } from '../support/webhooks';
 
 const US = 'ATVPDKIKX0DER';
 const account = { id: 'histories', sellerId: 'A9HISTORIES0001', region: 'na' as const, marketplaceIds: [US] };
@@ -202,6 +206,32 @@ const scenarios: Scenario[] = [
       return workflowId;
     },
   },
+  {
+    name: 'webhookDelivery.delivered-then-gone',
+    async run(h) {
+      const receiver = await webhookReceiver();
+      try {
+        const webhook = await createWebhook(h.testDb.db, {
+          url: receiver.url,
+          types: ['*'],
+          keyring: keyringFromEnv(),
+        });
+        await startWebhookDelivery(h.client, { taskQueue: h.taskQueue, endpointId: webhook.id, retryForMs: 60_000 });
+        await emitEvents(h.testDb.db, [importedEvent(account.id, 'HOOK-1'), importedEvent(account.id, 'HOOK-2')]);
+        await eventually(async () => {
+          if (receiver.delivered().length < 2) throw new Error('not delivered yet');
+        }, 60_000);
+        // 410 Gone: the endpoint is disabled at once and the workflow ends.
+        receiver.state.answer = 410;
+        await emitEvents(h.testDb.db, [importedEvent(account.id, 'HOOK-3')]);
+        const workflowId = webhookWorkflowId(webhook.id);
+        await h.client.workflow.getHandle(workflowId).result();
+        return workflowId;
+      } finally {
+        await receiver.close();
+      }
+    },
+  },
 ];
 
 /** The history as the Temporal CLI prints it: the format the UI downloads and Worker.runReplayHistory reads. */
@@ -227,7 +257,10 @@ function showHistory(workflowId: string): string {
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   await globalSetup();
-  const h = await startHarness({ accounts: [account], env: { PII_RETENTION: '2s' } });
+  const h = await startHarness({
+    accounts: [account],
+    env: { PII_RETENTION: '2s', CONNECTOR_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1/32' },
+  });
   try {
     for (const scenario of scenarios) {
       const workflowId = await scenario.run(h);

@@ -1,16 +1,14 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Webhook as Verifier } from 'standardwebhooks';
 import { createToken } from '../../book/api-tokens';
-import { emit } from '../../book/events';
 import { checkWebhookTarget, parseAllowedTargets } from '../../lib/webhook-target';
 import { ApiServer, startApiServer } from '../../servers/api';
 import { keyringFromEnv } from '../../lib/secrets';
 import { startWorkerChild } from '../../bench/support/processes';
 import { eventually, Harness, startHarness, TEST_SECRET_KEY } from '../support/harness';
 import { US } from '../support/orders';
+import { emitEvents, importedEvent, webhookReceiver as receiver } from '../support/webhooks';
 
 /**
  * Webhooks over real HTTP: signed per the Standard Webhooks spec, in order, at least once whatever the receiver or the
@@ -21,31 +19,6 @@ const LOOPBACK = '127.0.0.1/32';
 let h: Harness;
 let api: ApiServer;
 let admin: string;
-
-/** A receiver on this machine: answers what `answer` says, records every delivery. */
-async function receiver() {
-  const deliveries: Array<{ headers: http.IncomingHttpHeaders; body: string; status: number }> = [];
-  const state = { answer: 200, delayMs: 0 };
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      setTimeout(() => {
-        deliveries.push({ headers: req.headers, body, status: state.answer });
-        res.writeHead(state.answer).end();
-      }, state.delayMs);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return {
-    url,
-    state,
-    deliveries,
-    delivered: () => deliveries.filter((d) => d.status >= 200 && d.status < 300).map((d) => JSON.parse(d.body)),
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
-  };
-}
 
 async function call(method: string, url: string, body?: unknown) {
   const res = await fetch(`${api.url}${url}`, {
@@ -61,29 +34,15 @@ async function call(method: string, url: string, body?: unknown) {
 async function orderEvents(prefix: string, n: number): Promise<string[]> {
   const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
   for (const id of ids)
-    await h.testDb.db.transaction((trx) =>
-      emit(trx, [
-        {
-          type: 'order.imported',
-          account: account.id,
-          amazonOrderId: id,
-          data: {
-            state: 'confirmed',
-            channel: 'FBM',
-            amazonStatus: 'UNSHIPPED',
-            total: '1.00',
-            currency: 'USD',
-            link: '/x',
-          },
-        },
-        {
-          type: 'order.cancelled',
-          account: account.id,
-          amazonOrderId: id,
-          data: { previousState: 'confirmed', link: '/x' },
-        },
-      ]),
-    );
+    await emitEvents(h.testDb.db, [
+      importedEvent(account.id, id),
+      {
+        type: 'order.cancelled',
+        account: account.id,
+        amazonOrderId: id,
+        data: { previousState: 'confirmed', link: '/x' },
+      },
+    ]);
   return ids;
 }
 
@@ -258,3 +217,22 @@ it('kill -9 of the worker during delivery: every event arrives at least once; we
     await r.close();
   }
 }, 180_000);
+
+it('DELETE /v1/webhooks/{id} removes an endpoint (admin only); a second DELETE is 404', async () => {
+  const created = await call('POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/gone', types: ['*'] });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  const reader = (await createToken(h.testDb.db, { name: 'reader-del', scopes: ['read'] })).secret;
+  const refused = await fetch(`${api.url}/v1/webhooks/${id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${reader}` },
+  });
+  expect(refused.status).toBe(403);
+
+  expect((await call('DELETE', `/v1/webhooks/${id}`)).status).toBe(204);
+  const listed = await call('GET', '/v1/webhooks');
+  expect(listed.body.items.map((w: { id: string }) => w.id)).not.toContain(id);
+  const again = await call('DELETE', `/v1/webhooks/${id}`);
+  expect(again.status).toBe(404);
+  expect(again.body.error.code).toBe('not_found');
+});
