@@ -13,6 +13,7 @@ const BENCHES: Record<string, { file: string; compiled: boolean; quick: string[]
   lookup: { file: 'order-lookup.ts', compiled: false, quick: ['--orders', '20000'] },
   events: { file: 'events.ts', compiled: false, quick: ['--events', '1000', '--orders', '300'] },
   console: { file: 'console.ts', compiled: false, quick: ['--samples', '100'] },
+  notifications: { file: 'notifications.ts', compiled: false, quick: ['--trickle', '20', '--burst', '200'] },
 };
 
 function main(): number {

@@ -1,8 +1,12 @@
 import path from 'path';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Db } from '../db';
 import { accountEndpoints, findAccount, saveAccount } from '../book/accounts';
 import { importProducts } from '../book/products';
+import type { Config } from '../lib/config';
+import { startMoto } from '../lib/moto';
 import { keyringFromEnv } from '../lib/secrets';
+import { subscribeAccount } from './notification-subscriptions';
 import { startSandbox } from '../sandbox';
 import { DEMO_SELLERS, seedDemo } from '../sandbox/demo';
 import { CATALOG } from '../sandbox/generator-data';
@@ -73,4 +77,35 @@ export async function createDemoAccounts(
 /** True when every account talks to the demo sandbox (or there is none yet): `connector start` runs the sandbox then. */
 export async function isDemoBook(db: Db, sandboxUrl: string): Promise<boolean> {
   return (await accountEndpoints(db, {})).every((endpoint) => endpoint === sandboxUrl);
+}
+
+/** The demo's SQS queue (on moto), which every demo account's ORDER_CHANGE subscription delivers to. */
+export const DEMO_QUEUE = 'connector-demo-orders';
+
+/**
+ * The demo's SQS: moto's server (installed under .tools/moto on first use), with the AWS SDK's standard settings
+ * pointed at it for this process (the sandbox's publisher and the worker's consumer both read them), unless
+ * AWS_ENDPOINT_URL_SQS already names an SQS server. Started before the sandbox: a sandbox state kept from an earlier
+ * run already has subscriptions and publishes as soon as it seeds.
+ */
+export async function startDemoSqs(dataDir: string): Promise<{ stop(): Promise<void>; url: string }> {
+  if (process.env.AWS_ENDPOINT_URL_SQS) return { url: process.env.AWS_ENDPOINT_URL_SQS, stop: async () => {} };
+  const moto = await startMoto({ logFile: path.join(dataDir, 'moto.log') });
+  for (const [name, value] of Object.entries(moto.env)) process.env[name] ??= value;
+  process.env.AWS_ENDPOINT_URL_SQS = moto.url;
+  return { url: moto.url, stop: moto.stop };
+}
+
+/** The demo queue (made if missing) and each demo account subscribed to ORDER_CHANGE on it (idempotent). */
+export async function subscribeDemoAccounts(db: Db, config: Config, accountIds: string[]): Promise<string> {
+  const sqs = new SQSClient({});
+  try {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: DEMO_QUEUE }));
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    const queueArn = attributes.Attributes!.QueueArn!;
+    for (const accountId of accountIds) await subscribeAccount(db, config, { accountId, queueArn, queueUrl: QueueUrl });
+    return QueueUrl!;
+  } finally {
+    sqs.destroy();
+  }
 }

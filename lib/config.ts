@@ -81,6 +81,12 @@ const schema = z.object({
   /** How long a failing webhook endpoint is retried before it is disabled. */
   CONNECTOR_WEBHOOK_RETRY_FOR: duration.default(3 * 86_400_000),
   FEED_POLL_INTERVAL: duration.default(60_000),
+  /** The worker's SQS consumer of ORDER_CHANGE notifications, for every account with a subscription (docs/notifications.md). */
+  CONNECTOR_NOTIFICATIONS: z.enum(['on', 'off'], { error: 'on or off' }).default('on'),
+  /** SQS long-poll wait of the consumer, 1s to 20s. */
+  CONNECTOR_NOTIFICATIONS_WAIT: duration
+    .refine((ms) => ms >= 1000 && ms <= 20_000, 'a duration from 1s to 20s (SQS long polling)')
+    .default(20_000),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string };

@@ -17,6 +17,8 @@ import type { ConnectorMetrics } from '../servers/metrics';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from '../lib/payload-codec';
 import { keyringFromEnv } from '../lib/secrets';
 import { temporalTls } from '../lib/temporal-tls';
+import { ConsumerOptions, NotificationConsumer } from './notification-consumer';
+import { scheduledSearches } from './notification-handlers';
 
 export interface ConnectorWorkerDeps {
   config: Config;
@@ -31,11 +33,17 @@ export interface ConnectorWorkerDeps {
   workerOptions?: Partial<WorkerOptions>;
   /** Prometheus counters (servers/metrics.ts): SP-API calls, 429s, confirmations, imports; feed outcomes by the stock activities. */
   metrics?: ConnectorMetrics;
+  /** Options of the SQS notification consumer (tests shorten its refresh); CONNECTOR_NOTIFICATIONS=off: none. */
+  notifications?: Partial<ConsumerOptions>;
+  /** Amazon's 2-minute search lag; only a time-scaled benchmark against a sandbox shortens it. */
+  orderSyncSearchLagMs?: number;
 }
 
 export interface ConnectorWorker {
   worker: Worker;
   client: Client;
+  /** The SQS consumer of ORDER_CHANGE notifications, unless CONNECTOR_NOTIFICATIONS=off. */
+  notifications?: NotificationConsumer;
   run(): Promise<void>;
   /** Stops polling, lets running activities finish (shutdownGraceTime), closes connections. */
   close(): Promise<void>;
@@ -88,6 +96,7 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
       logger: log,
       overlapMs: deps.config.ORDER_SYNC_OVERLAP,
       piiRetentionMs: deps.config.PII_RETENTION,
+      searchLagMs: deps.orderSyncSearchLagMs,
     }),
     ...createStockSyncActivities({
       db: deps.db,
@@ -139,6 +148,21 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
     ...(deps.workerOptions?.shutdownForceTime ? { shutdownForceTime: deps.workerOptions.shutdownForceTime } : {}),
   });
 
+  // In the worker process, beside the order workflows it signals; off with CONNECTOR_NOTIFICATIONS=off.
+  const notifications =
+    deps.config.CONNECTOR_NOTIFICATIONS === 'on'
+      ? new NotificationConsumer({
+          db: deps.db,
+          temporal: client,
+          taskQueue,
+          logger: log,
+          rateSpeedup: deps.rateSpeedup ?? deps.config.SPAPI_RATE_SPEEDUP,
+          nextSearchAt: scheduledSearches(client),
+          searchLagMs: deps.orderSyncSearchLagMs,
+          options: { waitTimeSeconds: deps.config.CONNECTOR_NOTIFICATIONS_WAIT / 1000, ...deps.notifications },
+        })
+      : undefined;
+
   let running: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   const stopWebhooks = () => {
@@ -147,14 +171,17 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
   return {
     worker,
     client,
+    notifications,
     run() {
       // The order worker's end (shutdown by a signal, or a failure) ends the webhook worker too.
+      if (!running) notifications?.start();
       running ??= Promise.all([worker.run().finally(stopWebhooks), webhookWorker.run()]).then(() => undefined);
       return running;
     },
     close() {
       // Once, whoever asks (a test that stops its worker early, then its harness).
       closing ??= (async () => {
+        await notifications?.stop(); // first: nothing more is signalled while the worker drains
         if (worker.getState() === 'RUNNING') worker.shutdown();
         stopWebhooks();
         await running?.catch(() => undefined);

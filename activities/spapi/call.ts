@@ -8,6 +8,8 @@ export interface SpApiRequest {
   query?: Record<string, unknown>;
   body?: unknown;
   version?: string;
+  /** A grantless operation's LWA scope (amazon-sp-api asks for its client_credentials token itself). */
+  grantlessScope?: string;
 }
 
 interface RawResult {
@@ -61,9 +63,11 @@ export async function callSpApi<T = any>(sp: SellingPartner, req: SpApiRequest):
       attempt === 0
     ) {
       // A token request of our own: LWA refusing the client (an expired or revoked secret) is AmazonAuthFailed here too.
-      await sp.refreshAccessToken().catch((err) => {
-        throw transportFailure(req.operation, err);
-      });
+      await sp
+        .refreshAccessToken(req.grantlessScope as Parameters<SellingPartner['refreshAccessToken']>[0])
+        .catch((err) => {
+          throw transportFailure(req.operation, err);
+        });
       continue;
     }
     if (status === 429) {

@@ -7,6 +7,7 @@ import * as deliveries from './deliveries';
 import * as failed from './failed';
 import * as keys from './keys';
 import * as marketplaces from './marketplaces';
+import * as notifications from './notifications';
 import * as ops from './ops';
 import * as orders from './orders';
 import * as pii from './pii';
@@ -38,6 +39,7 @@ const modules: Array<{ register(program: Command): void }> = [
   catalog,
   stockSync,
   webhooks,
+  notifications,
 ];
 
 export function registerCommands(program: Command): void {

@@ -20,7 +20,7 @@ import { clearRuntime, writeRuntime } from '../../lib/runtime';
 import { startCodecServer } from '../../servers/codec-server';
 import { createConnectorWorker } from '../../workers/worker';
 import { applySchedules, startWebhookDeliveries } from '../../workers/schedules';
-import { createDemoAccounts, isDemoBook } from '../demo';
+import { createDemoAccounts, isDemoBook, startDemoSqs, subscribeDemoAccounts } from '../demo';
 import { firstSync } from '../first-sync';
 import { followEvents } from '../live-events';
 
@@ -181,7 +181,17 @@ async function startEverything(
 
   let sandboxUrl: string | undefined;
   let speedup = config.SPAPI_RATE_SPEEDUP;
+  let notifyDemo: (() => Promise<void>) | undefined;
   if (await isDemoBook(db, `http://127.0.0.1:${config.SANDBOX_PORT}`)) {
+    // ORDER_CHANGE through SQS (moto) for the demo accounts; the demo goes on without it if moto cannot run here.
+    const sqs =
+      config.CONNECTOR_NOTIFICATIONS === 'on'
+        ? await startDemoSqs(config.dataDir).catch((err) => {
+            say(`Notifications           off: ${(err as Error).message}`);
+            return undefined;
+          })
+        : undefined;
+    if (sqs) stops.push(sqs.stop);
     const demo = await createDemoAccounts(db, {
       port: config.SANDBOX_PORT,
       ordersPerAccount: Number(opts.orders),
@@ -191,6 +201,13 @@ async function startEverything(
     sandboxUrl = demo.url;
     speedup = demo.speedup;
     say(`SP-API sandbox          ${demo.url} (demo accounts: ${demo.accountIds.join(', ')})`);
+    if (sqs)
+      notifyDemo = async () => {
+        const queueUrl = await subscribeDemoAccounts(db, config, demo.accountIds);
+        say(
+          `Notifications (SQS)     ${queueUrl} (moto): ORDER_CHANGE of ${demo.accountIds.join(', ')}, orderSync every ${config.ORDER_SYNC_INTERVAL / 60_000} min as the safety net`,
+        );
+      };
   }
   // The demo's webhooks may go to a receiver on this machine (elsewhere only public addresses, unless allowed).
   if (sandboxUrl && !config.CONNECTOR_WEBHOOK_ALLOWED_HOSTS)
@@ -215,6 +232,7 @@ async function startEverything(
   });
   await applySchedules(connector.client, db, config);
   await startWebhookDeliveries(connector.client, db, config);
+  await notifyDemo?.().catch((err) => say(`Notifications           not subscribed: ${(err as Error).message}`));
 
   const api = await startApiServer({
     db,

@@ -7,7 +7,7 @@ import { loadConfig } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import { keyringFromEnv } from '../../lib/secrets';
 import { createDataConverter } from '../../lib/payload-codec';
-import { createConnectorWorker, ConnectorWorker } from '../../workers/worker';
+import { createConnectorWorker, ConnectorWorker, ConnectorWorkerDeps } from '../../workers/worker';
 import { orderWorkflowId } from '../../workflows/ids';
 import { stateQuery } from '../../workflows/order';
 import { createTestDatabase, TestDatabase } from './db';
@@ -64,6 +64,8 @@ export async function startHarness(options: {
   logger?: Logger;
   /** Worker options over the test defaults (e.g. maxConcurrentActivityTaskExecutions). */
   workerOptions?: Partial<WorkerOptions>;
+  /** Options of the worker's SQS notification consumer (a short refresh and long poll in tests). */
+  notifications?: ConnectorWorkerDeps['notifications'];
 }): Promise<Harness> {
   installRuntime();
   process.env.CONNECTOR_SECRET_KEY = TEST_SECRET_KEY;
@@ -100,6 +102,7 @@ export async function startHarness(options: {
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
       rateSpeedup: 0,
       logger: options.logger,
+      notifications: options.notifications,
       workerOptions: { shutdownGraceTime: '1 second', shutdownForceTime: '5 seconds', ...options.workerOptions },
     });
     void worker.run();
