@@ -12,6 +12,35 @@ const layer = (files, ...patterns) => ({
 /** Only the book (and db/, its connection and migrations) talks SQL; others may name its types. */
 const noSql = banned(['knex', 'pg'], 'SQL lives in book/: call a book operation', { allowTypeImports: true });
 
+/**
+ * A Db or transaction handed in as a value could still be queried: `db('table')`, `trx.raw(...)`, `db.schema`,
+ * `db.fn`. Outside book/ and db/ these are refused.
+ */
+const QUERY_HANDLE = '/^(db|trx|knex|tx|database)$/';
+const noQueries = {
+  files: [
+    'activities/**/*.ts',
+    'cli/**/*.ts',
+    'lib/**/*.ts',
+    'servers/**/*.ts',
+    'workers/**/*.ts',
+    'workflows/**/*.ts',
+  ],
+  rules: {
+    'no-restricted-syntax': [
+      'error',
+      {
+        selector: `CallExpression[callee.type='Identifier'][callee.name=${QUERY_HANDLE}]`,
+        message: 'SQL lives in book/: call a book operation',
+      },
+      {
+        selector: `MemberExpression[object.name=${QUERY_HANDLE}][property.name=/^(raw|schema|fn|transaction|select|from|insert|update|delete)$/]`,
+        message: 'SQL lives in book/: call a book operation',
+      },
+    ],
+  },
+};
+
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', '.tools/**', 'coverage/**'] },
   js.configs.recommended,
@@ -148,4 +177,5 @@ module.exports = tseslint.config(
       'the sandbox imports only lib/amazon-facts, lib/sp-api-models, lib/http-body and lib/logger',
     ),
   ),
+  noQueries,
 );
