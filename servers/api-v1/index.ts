@@ -37,6 +37,7 @@ export async function registerOpenApi(app: App): Promise<void> {
         { name: 'shipments', description: 'Packages shipped, and Amazon’s answer' },
         { name: 'stock', description: 'Stock levels out, counted stock in' },
         { name: 'events', description: 'What changed: the feed, and webhooks' },
+        { name: 'health', description: 'Liveness and readiness, without a token' },
       ],
     },
     transform: jsonSchemaTransform,

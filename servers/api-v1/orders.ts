@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { findOrder, OrderPageRow, ordersPage, OrderStateFilter, OrderView, orderView } from '../../book/orders';
+import { findOrder, ordersPage, OrderView, orderView } from '../../book/orders';
 import { checkShipmentRequest } from '../../book/packages';
 import type { Db } from '../../db';
 import { InvalidShipment } from '../../lib/errors';
@@ -9,6 +9,7 @@ import { retry } from '../../workflows/order';
 import { App, errorBody, HttpError } from '../app';
 import { hasScope, requireScope } from './auth';
 import { idempotent } from './idempotency';
+import { listQuery } from './query';
 import { REFUSAL_STATUS, ShipmentNotTaken, ShipmentOutcome, shipAndAwait } from './shipping';
 
 export interface OrderRoutesOptions {
@@ -64,17 +65,8 @@ export function registerOrderRoutes(app: App, options: OrderRoutesOptions): void
         description:
           'Cursor pagination in a stable order (last change, then id): keep `nextCursor` and pass it as `cursor`; an order changed while you page comes again later, never is skipped. Without PII.',
         tags: ['orders'],
-        querystring: z.strictObject({
-          account: z.string().optional(),
-          marketplace: z.string().optional().describe('a marketplace code (DE) or id'),
-          channel: z.enum(['FBA', 'FBM']).optional(),
-          state: OrderStateFilter.optional(),
-          updatedSince: z.iso.datetime({ offset: true }).optional(),
-          q: z.string().optional().describe('the start of an Amazon order id'),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().optional(),
-        }),
-        response: { 200: z.object({ items: z.array(OrderPageRow), nextCursor: z.string().nullable() }), ...errors },
+        querystring: listQuery(ordersPage.input),
+        response: { 200: ordersPage.output, ...errors, 422: errorBody },
       },
       onRequest: requireScope('read'),
     },

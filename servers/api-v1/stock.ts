@@ -1,14 +1,15 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { DELIVERY_STATES, PickListDelivery, pickList } from '../../book/pick-list';
+import { pickList } from '../../book/pick-list';
 import { MAX_STOCK_ROWS, setStock } from '../../book/stock';
-import { StockLevel, stockLevels } from '../../book/stock-levels';
+import { stockLevels } from '../../book/stock-levels';
 import type { Db } from '../../db';
 import type { Logger } from '../../lib/logger';
 import { requestStockSync } from '../../lib/workflow-client';
 import { App, errorBody } from '../app';
 import { hasScope, requireScope } from './auth';
 import { idempotent } from './idempotency';
+import { listQuery } from './query';
 
 export interface StockRoutesOptions {
   db: Db;
@@ -31,14 +32,8 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
         description:
           'ready: everything still to ship (ship_risk marks those near or past their latest ship date); ship_risk: only those; partially_shipped: the rest of orders shipped in part; shipped: packages; cancelled. With the `pii` scope each delivery carries its recipient and gift message.',
         tags: ['deliveries'],
-        querystring: z.strictObject({
-          state: z.enum(DELIVERY_STATES).default('ready'),
-          account: z.string().optional(),
-          shipBefore: z.iso.datetime({ offset: true }).optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().optional(),
-        }),
-        response: { 200: z.object({ items: z.array(PickListDelivery), nextCursor: z.string().nullable() }), ...errors },
+        querystring: listQuery(pickList.input.omit({ withRecipient: true })),
+        response: { 200: pickList.output, ...errors, 422: errorBody },
       },
       onRequest: requireScope('read'),
     },
@@ -55,13 +50,8 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
       schema: {
         summary: 'Stock levels per product: on hand, reserved, free, last pushed to Amazon per offer, FBA, drift',
         tags: ['stock'],
-        querystring: z.strictObject({
-          sku: z.string().optional(),
-          account: z.string().optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().optional(),
-        }),
-        response: { 200: z.object({ items: z.array(StockLevel), nextCursor: z.string().nullable() }), ...errors },
+        querystring: listQuery(stockLevels.input),
+        response: { 200: stockLevels.output, ...errors, 422: errorBody },
       },
       onRequest: requireScope('read'),
     },
