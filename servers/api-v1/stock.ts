@@ -1,15 +1,15 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { pickList } from '../../book/pick-list';
-import { MAX_STOCK_ROWS, setStock } from '../../book/stock';
+import { setStock } from '../../book/stock';
 import { stockLevels } from '../../book/stock-levels';
 import type { Db } from '../../db';
 import type { Logger } from '../../lib/logger';
-import { requestStockSync } from '../../lib/workflow-client';
 import { App, errorBody } from '../app';
 import { hasScope, requireScope } from './auth';
 import { idempotent } from './idempotency';
 import { listQuery } from './query';
+import { countStock } from './stock-counts';
 
 export interface StockRoutesOptions {
   db: Db;
@@ -67,24 +67,9 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
           'Each row sets a product’s counted quantity at a location (default WH). One bad row (unknown SKU or location, a SKU twice) refuses them all with 422 listing the bad rows in `details`. The accounts selling the products get their debounced stockSync.',
         tags: ['stock'],
         headers: z.object({ 'idempotency-key': z.string().max(200).optional() }),
-        body: z.object({
-          items: z
-            .array(
-              z.object({
-                sku: z.string().min(1),
-                quantity: z.number().int().min(0),
-                location: z.string().min(1).optional(),
-              }),
-            )
-            .min(1)
-            .max(MAX_STOCK_ROWS),
-        }),
+        body: setStock.input.pick({ items: true }),
         response: {
-          200: z.object({
-            items: z.array(z.object({ sku: z.string(), location: z.string(), before: z.number(), onHand: z.number() })),
-            moved: z.number(),
-            stockSyncRequested: z.array(z.string()),
-          }),
+          200: setStock.output.omit({ accounts: true }).extend({ stockSyncRequested: z.array(z.string()) }),
           ...errors,
           422: errorBody,
         },
@@ -94,23 +79,14 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
     async (request, reply) =>
       idempotent(db, request, reply, async () => {
         const key = request.headers['idempotency-key'] as string | undefined;
-        const set = await setStock(db, {
+        const { syncError, ...body } = await countStock(db, options.temporal, {
           items: request.body.items,
           origin: `api (${request.apiToken!.name})`,
+          taskQueue: options.taskQueue,
           ...(key ? { reference: `api:${request.apiToken!.id}:${key}` } : {}),
         });
-        const requested: string[] = [];
-        try {
-          const client = await options.temporal();
-          for (const accountId of set.accounts) {
-            await requestStockSync(client, { accountId, taskQueue: options.taskQueue });
-            requested.push(accountId);
-          }
-        } catch (err) {
-          // The stock is saved: the next scheduled stockSync sends it.
-          options.logger?.warn({ err: (err as Error).message }, 'stock saved; no stock sync requested');
-        }
-        return { status: 200, body: { items: set.items, moved: set.moved, stockSyncRequested: requested } };
+        if (syncError) options.logger?.warn({ err: syncError }, 'stock saved; no stock sync requested');
+        return { status: 200, body };
       }),
   );
 }
