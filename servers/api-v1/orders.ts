@@ -91,7 +91,7 @@ export function registerOrderRoutes(app: App, options: OrderRoutesOptions): void
       if (!view) throw notFound(amazonOrderId);
       const pii = hasScope(request, 'pii');
       // Who read PII, never the PII itself.
-      if (pii) request.log.info({ token: request.apiToken!.name, amazonOrderId }, 'PII read: order');
+      if (pii) request.log.info({ tokenName: request.apiToken!.name, amazonOrderId }, 'PII read: order');
       const workflowUrl = `${options.temporalUiUrl}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(view.workflowId)}`;
       return { ...(pii ? view : withoutPii(view)), workflowUrl, pii };
     },

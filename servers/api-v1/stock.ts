@@ -39,7 +39,7 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
     },
     async (request) => {
       const withRecipient = hasScope(request, 'pii');
-      if (withRecipient) request.log.info({ token: request.apiToken!.name }, 'PII read: pick list recipients');
+      if (withRecipient) request.log.info({ tokenName: request.apiToken!.name }, 'PII read: pick list recipients');
       return pickList(db, { ...request.query, withRecipient });
     },
   );

@@ -2,6 +2,8 @@ import { createToken, revokeToken, SCOPES } from '../../book/api-tokens';
 import { orderView } from '../../book/orders';
 import { ApiServer, startApiServer } from '../../servers/api';
 import { runCli } from '../support/cli';
+import pino from 'pino';
+import { loggerOptions } from '../../lib/logger';
 import { eventually, Harness, ordersIdle, startHarness } from '../support/harness';
 import { fixture, minutesAgo, recentOrder, US } from '../support/orders';
 
@@ -188,6 +190,32 @@ describe('reads', () => {
     expect({ status: state.status, field: state.body.error.field }).toEqual({ status: 400, field: 'state' });
     const cursor = await call('GET', '/v1/orders?cursor=bm9wZQ', tokens.reader);
     expect({ status: cursor.status, field: cursor.body.error.field }).toEqual({ status: 422, field: 'cursor' });
+  });
+
+  it("each PII read is logged with the token's name, never with the PII (through the production logger's redaction)", async () => {
+    const lines: any[] = [];
+    const logged = await startApiServer({
+      db: h.testDb.db,
+      temporal: async () => h.client,
+      taskQueue: h.taskQueue,
+      port: 0,
+      logger: pino({ ...loggerOptions, level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) }),
+    });
+    try {
+      const auth = { authorization: `Bearer ${tokens.all}` };
+      expect((await fetch(`${logged.url}/v1/orders/${first}`, { headers: auth })).status).toBe(200);
+      expect((await fetch(`${logged.url}/v1/deliveries`, { headers: auth })).status).toBe(200);
+      await fetch(`${logged.url}/v1/orders/${first}`, { headers: { authorization: `Bearer ${tokens.reader}` } });
+    } finally {
+      await logged.close();
+    }
+    const reads = lines.filter((l) => String(l.msg).startsWith('PII read'));
+    expect(reads.map((l) => [l.msg, l.tokenName, l.amazonOrderId])).toEqual([
+      ['PII read: order', 'all', first],
+      ['PII read: pick list recipients', 'all', undefined],
+    ]);
+    const text = JSON.stringify(lines);
+    for (const pii of ['Emily Carter', 'Daniel Carter', '2217 NE 65th St']) expect(text).not.toContain(pii);
   });
 
   it('GET /v1/orders/{id} hides the buyer without pii, shows it with pii, and links the workflow', async () => {
