@@ -12,15 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
-import { createOrderActivities } from '../activities/order';
-import type { SpApi } from '../activities/spapi/gateway';
 import * as events from '../book/events';
 import { createWebhook } from '../book/webhooks';
-import { logger } from '../lib/logger';
 import { createDataConverter } from '../lib/payload-codec';
 import { keyringFromEnv } from '../lib/secrets';
 import { startWebhookDelivery } from '../lib/workflow-client';
 import { machine, option } from './support/args';
+import { fixtureImporter, insertBareAccount } from './support/book';
 import { freshDatabase, runBench, startTemporal, startWorkerChild, writeWorkflowBundle } from './support/processes';
 
 const EVENTS = Number(option('--events') ?? 3000);
@@ -95,51 +93,11 @@ async function delivery(db: any, temporalAddress: string, taskQueue: string) {
 }
 
 async function importCost(db: any) {
-  await db('seller_accounts').insert({
-    id: 'bench',
-    seller_id: 'A0BENCHEVENTS',
-    region: 'na',
-    client_id: 'x',
-    client_secret_enc: 'x',
-    refresh_token_enc: 'x',
-    secret_key_id: 'x',
-  });
-  const activities = createOrderActivities({
-    db,
-    spapi: {} as SpApi, // never called: every payload is a snapshot
-    logger: logger.child({ bench: 'events' }),
-    piiRetentionMs: 30 * 86_400_000,
-    shipRiskMarginMs: 3_600_000,
-    temporal: {} as Client,
-    taskQueue: 'unused',
-  });
-  const fixture = JSON.parse(
-    fs.readFileSync(path.join(__dirname, '../test/fixtures/orders/us-fbm-gift-promotions.json'), 'utf8'),
-  );
+  await insertBareAccount(db, 'bench', 'A0BENCHEVENTS');
+  const importOrders = fixtureImporter(db, 'bench');
   const run = async (tag: string) => {
-    const updated = new Date(Date.now() - 60_000).toISOString();
     const ids = Array.from({ length: ORDERS }, (_, i) => `${tag}-${String(i).padStart(7, '0')}-0000001`);
-    await db('amazon_order_snapshots').insert(
-      ids.map((id) => ({
-        account_id: 'bench',
-        amazon_order_id: id,
-        last_updated_time: updated,
-        payload: { ...fixture, orderId: id, lastUpdatedTime: updated },
-      })),
-    );
-    const t0 = Date.now();
-    for (let i = 0; i < ids.length; i += 8)
-      await Promise.all(
-        ids.slice(i, i + 8).map((id) =>
-          activities.importOrder({
-            accountId: 'bench',
-            amazonOrderId: id,
-            lastUpdatedTime: updated,
-            workflowId: `order:bench:${id}`,
-          }),
-        ),
-      );
-    return ORDERS / ((Date.now() - t0) / 1000);
+    return ORDERS / ((await importOrders(ids)) / 1000);
   };
   await run('111'); // warm-up: caches, JIT, the first inserts of each table
   const original = events.emit;

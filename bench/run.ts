@@ -14,6 +14,7 @@ const BENCHES: Record<string, { file: string; compiled: boolean; quick: string[]
   events: { file: 'events.ts', compiled: false, quick: ['--events', '1000', '--orders', '300'] },
   console: { file: 'console.ts', compiled: false, quick: ['--samples', '100'] },
   notifications: { file: 'notifications.ts', compiled: false, quick: ['--trickle', '20', '--burst', '200'] },
+  api: { file: 'api.ts', compiled: false, quick: ['--orders', '1000', '--rows', '1000', '--shipments', '12'] },
 };
 
 function main(): number {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidInput } from '../lib/errors';
 import { formatMoney, formatUnitPrice, parseAmount } from '../lib/money';
+import { IsoInstant } from '../lib/validation';
 import { Cursor, decodeCursor, Limit, page } from './cursor';
 import { emit, orderLink } from './events';
 import { operation } from './operation';
@@ -423,7 +424,7 @@ export const ordersPage = operation(
       marketplace: z.string().optional(),
       channel: z.enum(['FBA', 'FBM']).optional(),
       state: OrderStateFilter.optional(),
-      updatedSince: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+      updatedSince: IsoInstant.optional(),
       /** A prefix of the Amazon order id. */
       q: z
         .string()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoInstant } from '../lib/validation';
 import { Cursor, decodeCursor, Limit, page } from './cursor';
 import { operation } from './operation';
 import { Address, address } from './orders';
@@ -52,7 +53,7 @@ export const pickList = operation(
       state: z.enum(DELIVERY_STATES, { error: `must be one of ${DELIVERY_STATES.join(', ')}` }).default('ready'),
       account: z.string().optional(),
       /** Only deliveries whose latest ship date is before this time. */
-      shipBefore: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+      shipBefore: IsoInstant.optional(),
       withRecipient: z.boolean().default(false),
       limit: Limit,
       cursor: Cursor,

@@ -301,6 +301,8 @@ export const setStock = operation(
       origin: z.string().min(1).default('stock set'),
       /** Names the rows' moves so that a retried call posts nothing twice (an Idempotency-Key, say). */
       reference: z.string().min(1).optional(),
+      /** Only check the rows: refuse them as a real call would, write nothing (`stock import --dry-run`). */
+      checkOnly: z.boolean().default(false),
     }),
     output: z.object({
       items: z.array(z.object({ sku: z.string(), location: z.string(), before: z.number(), onHand: z.number() })),
@@ -348,6 +350,7 @@ export const setStock = operation(
         `items[${bad[0].row}]`,
         bad,
       );
+    if (input.checkOnly) return { items: [], moved: 0, accounts: [] };
     const reference = input.reference ?? `stock-set:${Date.now()}:${process.pid}`;
     return db.transaction(async (trx) => {
       const before = new Map<string, number>(

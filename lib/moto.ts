@@ -1,8 +1,8 @@
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
-import path from 'path';
 import { UserError } from './errors';
-import { freePort, portIsFree, PROJECT_ROOT, stopper } from './temporal-cli';
+import { PypiTool, resolvePypiTool, toolDir } from './pypi-tool';
+import { freePort, portIsFree, stopper } from './temporal-cli';
 
 /**
  * moto's server mode: a real SQS-compatible server (the AWS protocol @aws-sdk/client-sqs speaks) for tests and the demo.
@@ -10,51 +10,17 @@ import { freePort, portIsFree, PROJECT_ROOT, stopper } from './temporal-cli';
  * server's Flask parts are installed: `moto[server]` would pull every service's dependencies (about 290 MB, not 115).
  */
 
-export const MOTO_PYPI = ['moto[sqs]==5.2.5', 'flask==3.1.3', 'flask-cors==6.0.5'];
-export const MOTO_DIR = path.join(PROJECT_ROOT, '.tools', 'moto');
+export const MOTO: PypiTool = {
+  name: 'moto',
+  packages: ['moto[sqs]==5.2.5', 'flask==3.1.3', 'flask-cors==6.0.5'],
+  modules: ['moto.server', 'flask', 'flask_cors'],
+};
+export const MOTO_DIR = toolDir(MOTO);
 /** moto's default account: the queues it creates have ARNs arn:aws:sqs:<region>:123456789012:<name>. */
 export const MOTO_ACCOUNT_ID = '123456789012';
 
-const HOW_TO_INSTALL = `Install it with \`python3 -m pip install --target .tools/moto ${MOTO_PYPI.map((p) => `'${p}'`).join(' ')}\`.`;
-
-function importable(dir: string): boolean {
-  // -S: only the folder itself, not a moto installed in the system's site-packages.
-  const result = spawnSync('python3', ['-S', '-c', 'import moto.server, flask, flask_cors'], {
-    env: { ...process.env, PYTHONPATH: dir },
-    timeout: 30_000,
-  });
-  return result.status === 0;
-}
-
-/**
- * The folder to put on PYTHONPATH to run moto's server: .tools/moto, installed from PyPI when missing (into a temporary
- * folder renamed at the end, so a concurrent or interrupted install never leaves half a package).
- */
-export function resolveMoto(options: { install?: boolean } = {}): string {
-  if (fs.existsSync(MOTO_DIR) && importable(MOTO_DIR)) return MOTO_DIR;
-  if (options.install === false) throw new UserError(`moto is not installed in ${MOTO_DIR}. ${HOW_TO_INSTALL}`);
-  const staging = `${MOTO_DIR}.install-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  const pip = spawnSync(
-    'python3',
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', staging, ...MOTO_PYPI],
-    { encoding: 'utf8', timeout: 600_000 },
-  );
-  if (pip.status !== 0) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw new UserError(
-      `could not install moto (${(pip.stderr || pip.stdout || '').trim().split('\n').pop()}). ${HOW_TO_INSTALL}`,
-    );
-  }
-  fs.rmSync(MOTO_DIR, { recursive: true, force: true });
-  try {
-    fs.renameSync(staging, MOTO_DIR);
-  } catch {
-    fs.rmSync(staging, { recursive: true, force: true }); // another process installed it first
-  }
-  if (!importable(MOTO_DIR)) throw new UserError(`moto in ${MOTO_DIR} does not import. ${HOW_TO_INSTALL}`);
-  return MOTO_DIR;
-}
+/** The folder to put on PYTHONPATH to run moto's server: .tools/moto, installed from PyPI when missing. */
+export const resolveMoto = (options: { install?: boolean } = {}): string => resolvePypiTool(MOTO, options);
 
 export interface MotoServer {
   /** http://127.0.0.1:<port> */

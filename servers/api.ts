@@ -10,7 +10,17 @@ import { InvalidShipment } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { shipmentDone } from '../workflows/order';
 import type { FastifyRequest } from 'fastify';
-import { App, bearerToken, createApp, HttpError, listen, onlyMethods, RunningServer, tokenMatches } from './app';
+import {
+  App,
+  bearerToken,
+  createApp,
+  errorBody,
+  HttpError,
+  listen,
+  onlyMethods,
+  RunningServer,
+  tokenMatches,
+} from './app';
 import { authenticate, requireScope } from './api-v1/auth';
 import { ApiV1Options, registerApiV1, registerOpenApi } from './api-v1';
 import { registerConsole } from './console';
@@ -185,9 +195,19 @@ export function registerWarehouseRoutes(app: App, options: ApiServerOptions): vo
     };
   }
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  const health = { tags: ['health'], security: [] };
+  app.get(
+    '/healthz',
+    { schema: { ...health, summary: 'The process is up', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
   onlyMethods(app, '/healthz', ['GET'], 'use GET /healthz');
-  app.get('/readyz', { schema: { response: { 200: readiness, 503: readiness } } }, async (_request, reply) => {
+  const readyzSchema = {
+    ...health,
+    summary: 'PostgreSQL and Temporal answer, and no LWA client secret has expired',
+    response: { 200: readiness, 503: readiness },
+  };
+  app.get('/readyz', { schema: readyzSchema }, async (_request, reply) => {
     const answer = await ready();
     return reply.code(answer.status).send(answer.body);
   });
@@ -201,7 +221,11 @@ export function registerWarehouseRoutes(app: App, options: ApiServerOptions): vo
         params: z.object({ amazonOrderId: z.string() }),
         querystring: z.object({ account: z.string().optional() }),
         body: z.unknown(), // checked by checkShipmentRequest, with the words `connector ship` uses
-        response: { 200: shipmentAnswer, 202: shipmentAnswer },
+        response: {
+          200: shipmentAnswer,
+          202: shipmentAnswer,
+          ...Object.fromEntries([400, 401, 404, 409, 413, 422].map((status) => [status, errorBody])),
+        },
         summary: 'Deprecated: use POST /v1/orders/{amazonOrderId}/shipments',
         description:
           'Sends shipmentDone and answers 202 once the package is recorded (or signalled), without waiting for Amazon. Kept for warehouse systems set up before v1.',

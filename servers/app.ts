@@ -199,6 +199,7 @@ export function onlyMethods(app: App, url: string, allowed: string[], message: s
     method: others,
     url,
     exposeHeadRoute: false,
+    schema: { hide: true }, // not operations of the API: no OpenAPI entry
     handler: async () => {
       throw new HttpError(405, 'method_not_allowed', message, { headers: { allow: allowed.join(', ') } });
     },

@@ -1,4 +1,5 @@
 import fs from 'fs';
+import path from 'path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { limitOption } from '../options';
@@ -7,7 +8,9 @@ import { accountsSelling, listOffers, setSafetyStock } from '../../book/offers';
 import { fbaDrift, setStock, stockView } from '../../book/stock';
 import { requireAccount } from '../../book/accounts';
 import { requestStockSync } from '../../lib/workflow-client';
-import { UserError } from '../../lib/errors';
+import { InvalidInput, UserError } from '../../lib/errors';
+import { readStockCsv } from '../../book/stock-csv';
+import { countStock } from '../../servers/api-v1/stock-counts';
 import { CliContext, withContext } from '../context';
 import { print, table, wantsJson } from '../output';
 
@@ -18,6 +21,14 @@ function parseQuantity(text: string, what: string): number {
   const n = Number(text);
   if (n > 2_147_483_647) throw new UserError(`${what} ${text} is too large`);
   return n;
+}
+
+function readFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 async function accountExists(ctx: CliContext, accountId: string): Promise<void> {
@@ -51,13 +62,7 @@ export function register(program: Command): void {
     .option('--location <code>', 'stock location of the on-hand column', 'WH')
     .action((file: string, opts, cmd: Command) =>
       withContext(async (ctx) => {
-        let text: string;
-        try {
-          text = fs.readFileSync(file, 'utf8');
-        } catch (err) {
-          throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-        }
-        const { products: rows, errors } = readProductsCsv(text);
+        const { products: rows, errors } = readProductsCsv(readFile(file));
         const bar =
           !wantsJson(cmd) && process.stderr.isTTY
             ? new SingleBar(
@@ -154,6 +159,69 @@ export function register(program: Command): void {
           { sku, location: opts.location, before, onHand: qty, syncRequested: accounts },
           () =>
             `${sku} at ${opts.location}: ${before} → ${qty}${accounts.length ? `; stock sync requested for ${accounts.join(', ')} (runs within a minute)` : ''}`,
+        );
+      }),
+    );
+
+  stock
+    .command('import <file>')
+    .description(
+      'counted stock from CSV (sku,quantity[,location]), all rows or none, as PUT /v1/stock: bad rows are listed by line, nothing is written, exit 1',
+    )
+    .option('--dry-run', 'only check the rows')
+    .action((file: string, opts, cmd: Command) =>
+      withContext(async (ctx) => {
+        const { items, lines, errors } = readStockCsv(readFile(file));
+        const total = items.length + errors.length;
+        try {
+          // Rows that parsed are checked as a whole too (unknown SKUs and locations), so every bad row is listed at once.
+          if (items.length) await setStock(ctx.getDb(), { items, checkOnly: true });
+        } catch (err) {
+          // setStock names each bad row by its index (details); other refusals (too many rows) are one line.
+          const rows = err instanceof InvalidInput && Array.isArray(err.details) ? err.details : [];
+          const bads = rows.filter((d): d is { row: number; sku: string; error: string } => typeof d?.row === 'number');
+          if (!bads.length) throw err;
+          for (const bad of bads) errors.push({ line: lines[bad.row], sku: bad.sku, message: bad.error });
+        }
+        if (errors.length || !items.length) {
+          errors.sort((a, b) => a.line - b.line);
+          print(cmd, { file, written: false, rows: total, errors }, () =>
+            [
+              errors.length
+                ? `${file}: ${errors.length} of ${total} rows refused, nothing was written`
+                : `${file}: no rows below the header, nothing was written`,
+              ...errors.map((e) => `  line ${e.line}: ${e.message}`),
+            ].join('\n'),
+          );
+          process.exitCode = 1;
+          return;
+        }
+        if (opts.dryRun) {
+          print(
+            cmd,
+            { file, written: false, rows: items.length, errors: [] },
+            `${file}: ${items.length} rows, all valid (dry run: nothing written)`,
+          );
+          return;
+        }
+        const counted = await countStock(ctx.getDb(), () => ctx.getTemporal(), {
+          items,
+          origin: `stock import (${path.basename(file)})`,
+          taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+        });
+        if (counted.syncError)
+          process.stderr.write(
+            `connector: stock saved; no stock sync requested (${counted.syncError}): the next scheduled sync sends it\n`,
+          );
+        const changed = counted.items.filter((i) => i.before !== i.onHand).length;
+        print(
+          cmd,
+          { file, written: true, rows: items.length, changed, ...counted },
+          () =>
+            `${file}: ${items.length} rows, ${changed} quantities changed` +
+            (counted.stockSyncRequested.length
+              ? `; stock sync requested for ${counted.stockSyncRequested.join(', ')} (runs within a minute)`
+              : ''),
         );
       }),
     );

@@ -38,6 +38,7 @@ export async function registerOpenApi(app: App): Promise<void> {
         { name: 'stock', description: 'Stock levels out, counted stock in' },
         { name: 'events', description: 'What changed: the feed, and webhooks' },
         { name: 'accounts', description: 'Seller accounts and how their syncs stand' },
+        { name: 'health', description: 'Liveness and readiness, without a token' },
       ],
     },
     transform: jsonSchemaTransform,

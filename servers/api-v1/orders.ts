@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { OrderPageRow, OrderStateFilter } from '../../book/orders';
+import { ordersPage } from '../../book/orders';
 import { ShipmentInput } from '../../lib/shipment';
 import { App, errorBody } from '../app';
 import { callerOf, requireScope } from './auth';
 import { idempotent } from './idempotency';
+import { listQuery } from './query';
 import { OrderDetail, listOrderPage, orderDetail, retryOrder, shipPackage, V1Services } from './service';
 import { ShipmentOutcome } from './shipping';
 
@@ -24,17 +25,8 @@ export function registerOrderRoutes(app: App, options: OrderRoutesOptions): void
         description:
           'Cursor pagination in a stable order (last change, then id): keep `nextCursor` and pass it as `cursor`; an order changed while you page comes again later, never is skipped. Without PII.',
         tags: ['orders'],
-        querystring: z.strictObject({
-          account: z.string().optional(),
-          marketplace: z.string().optional().describe('a marketplace code (DE) or id'),
-          channel: z.enum(['FBA', 'FBM']).optional(),
-          state: OrderStateFilter.optional(),
-          updatedSince: z.iso.datetime({ offset: true }).optional(),
-          q: z.string().optional().describe('the start of an Amazon order id'),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().optional(),
-        }),
-        response: { 200: z.object({ items: z.array(OrderPageRow), nextCursor: z.string().nullable() }), ...errors },
+        querystring: listQuery(ordersPage.input),
+        response: { 200: ordersPage.output, ...errors, 422: errorBody },
       },
       onRequest: requireScope('read'),
     },

@@ -6,17 +6,16 @@ import type { Scope, TokenInfo } from '../../book/api-tokens';
 import { findOrder, ordersPage, OrderView, orderView } from '../../book/orders';
 import { checkShipmentRequest } from '../../book/packages';
 import { pickList } from '../../book/pick-list';
-import { setStock } from '../../book/stock';
 import { stockLevels } from '../../book/stock-levels';
 import { lastSyncs } from '../../book/sync-status';
 import { getWebhook, listWebhooks, webhookAttempts } from '../../book/webhooks';
 import type { Db } from '../../db';
 import { InvalidShipment } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { requestStockSync } from '../../lib/workflow-client';
 import { retry } from '../../workflows/order';
 import { HttpError } from '../app';
 import type { Answer } from './idempotency';
+import { countStock } from './stock-counts';
 import { REFUSAL_STATUS, ShipmentNotTaken, ShipmentOutcome, shipAndAwait } from './shipping';
 
 /**
@@ -103,7 +102,7 @@ export async function orderDetail(
   if (!view) throw notFound(key.amazonOrderId);
   const pii = can(caller, 'pii');
   // Who read PII, never the PII itself.
-  if (pii) caller.log.info({ token: caller.token.name, amazonOrderId: key.amazonOrderId }, 'PII read: order');
+  if (pii) caller.log.info({ tokenName: caller.token.name, amazonOrderId: key.amazonOrderId }, 'PII read: order');
   const workflowUrl = `${s.temporalUiUrl}/namespaces/${encodeURIComponent(s.namespace)}/workflows/${encodeURIComponent(view.workflowId)}`;
   return { ...(pii ? view : withoutPii(view)), workflowUrl, pii };
 }
@@ -115,7 +114,7 @@ export async function deliveries(
 ) {
   assertScope(caller, 'read');
   const withRecipient = can(caller, 'pii');
-  if (withRecipient) caller.log.info({ token: caller.token.name }, 'PII read: pick list recipients');
+  if (withRecipient) caller.log.info({ tokenName: caller.token.name }, 'PII read: pick list recipients');
   return pickList(s.db, { ...query, withRecipient });
 }
 
@@ -187,23 +186,15 @@ export async function putStock(
   input: { items: Array<{ sku: string; quantity: number; location?: string }>; idempotencyKey?: string },
 ): Promise<Answer> {
   assertScope(caller, 'stock');
-  const set = await setStock(s.db, {
+  const { syncError, ...body } = await countStock(s.db, s.temporal, {
     items: input.items,
     origin: `api (${caller.token.name})`,
+    taskQueue: s.taskQueue,
     ...(input.idempotencyKey ? { reference: `api:${caller.token.id}:${input.idempotencyKey}` } : {}),
   });
-  const requested: string[] = [];
-  try {
-    const client = await s.temporal();
-    for (const accountId of set.accounts) {
-      await requestStockSync(client, { accountId, taskQueue: s.taskQueue });
-      requested.push(accountId);
-    }
-  } catch (err) {
-    // The stock is saved: the next scheduled stockSync sends it.
-    s.logger?.warn({ err: (err as Error).message }, 'stock saved; no stock sync requested');
-  }
-  return { status: 200, body: { items: set.items, moved: set.moved, stockSyncRequested: requested } };
+  // The stock is saved: the next scheduled stockSync sends it.
+  if (syncError) s.logger?.warn({ err: syncError }, 'stock saved; no stock sync requested');
+  return { status: 200, body };
 }
 
 export const AccountStatus = z.object({

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { DELIVERY_STATES, PickListDelivery } from '../../book/pick-list';
-import { MAX_STOCK_ROWS } from '../../book/stock';
-import { StockLevel } from '../../book/stock-levels';
+import { pickList } from '../../book/pick-list';
+import { setStock } from '../../book/stock';
+import { stockLevels } from '../../book/stock-levels';
 import { App, errorBody } from '../app';
 import { callerOf, requireScope } from './auth';
 import { idempotent } from './idempotency';
+import { listQuery } from './query';
 import { AccountStatus, accountStatuses, deliveries, putStock, stockPage, V1Services } from './service';
 
 export type StockRoutesOptions = V1Services;
@@ -23,14 +24,8 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
         description:
           'ready: everything still to ship (ship_risk marks those near or past their latest ship date); ship_risk: only those; partially_shipped: the rest of orders shipped in part; shipped: packages; cancelled. With the `pii` scope each delivery carries its recipient and gift message.',
         tags: ['deliveries'],
-        querystring: z.strictObject({
-          state: z.enum(DELIVERY_STATES).default('ready'),
-          account: z.string().optional(),
-          shipBefore: z.iso.datetime({ offset: true }).optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().optional(),
-        }),
-        response: { 200: z.object({ items: z.array(PickListDelivery), nextCursor: z.string().nullable() }), ...errors },
+        querystring: listQuery(pickList.input.omit({ withRecipient: true })),
+        response: { 200: pickList.output, ...errors, 422: errorBody },
       },
       onRequest: requireScope('read'),
     },
@@ -43,13 +38,8 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
       schema: {
         summary: 'Stock levels per product: on hand, reserved, free, last pushed to Amazon per offer, FBA, drift',
         tags: ['stock'],
-        querystring: z.strictObject({
-          sku: z.string().optional(),
-          account: z.string().optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().optional(),
-        }),
-        response: { 200: z.object({ items: z.array(StockLevel), nextCursor: z.string().nullable() }), ...errors },
+        querystring: listQuery(stockLevels.input),
+        response: { 200: stockLevels.output, ...errors, 422: errorBody },
       },
       onRequest: requireScope('read'),
     },
@@ -65,24 +55,9 @@ export function registerStockRoutes(app: App, options: StockRoutesOptions): void
           'Each row sets a product’s counted quantity at a location (default WH). One bad row (unknown SKU or location, a SKU twice) refuses them all with 422 listing the bad rows in `details`. The accounts selling the products get their debounced stockSync.',
         tags: ['stock'],
         headers: z.object({ 'idempotency-key': z.string().max(200).optional() }),
-        body: z.object({
-          items: z
-            .array(
-              z.object({
-                sku: z.string().min(1),
-                quantity: z.number().int().min(0),
-                location: z.string().min(1).optional(),
-              }),
-            )
-            .min(1)
-            .max(MAX_STOCK_ROWS),
-        }),
+        body: setStock.input.pick({ items: true }),
         response: {
-          200: z.object({
-            items: z.array(z.object({ sku: z.string(), location: z.string(), before: z.number(), onHand: z.number() })),
-            moved: z.number(),
-            stockSyncRequested: z.array(z.string()),
-          }),
+          200: setStock.output.omit({ accounts: true }).extend({ stockSyncRequested: z.array(z.string()) }),
           ...errors,
           422: errorBody,
         },

@@ -1,3 +1,5 @@
+import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { runCli } from '../support/cli';
 import { eventually, Harness, startHarness } from '../support/harness';
@@ -127,5 +129,40 @@ describe('connector products, stock, offers, sync stock', () => {
     expect(ids).toHaveLength(1);
     // Its start is delayed to the end of the minute: cancel it, the test's worker stops before then.
     await h.client.workflow.getHandle(ids[0]).terminate('test over');
+  });
+
+  it('stock import takes a CSV all or nothing: every bad row listed by its line and nothing written, then all rows with a stock sync', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stock-import-'));
+    const onHand = async (sku: string) => (await cli('--json', 'stock', 'show', sku)).json.onHand;
+    const before = [await onHand('MUG-001'), await onHand('KETTLE-006')];
+    const bad = path.join(dir, 'bad.csv');
+    fs.writeFileSync(bad, 'sku,quantity,location\nMUG-001,30\nNOPE-9,4\nSPOON-005,x\nKETTLE-006,7,NOWHERE\n');
+    const refused = await cli('stock', 'import', bad);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout.trim().split('\n')).toEqual([
+      `${bad}: 3 of 4 rows refused, nothing was written`,
+      '  line 3: no product with SKU NOPE-9: add it with `connector products add NOPE-9 --name ...` or import a CSV',
+      '  line 4: SKU SPOON-005: quantity "x" must be a whole number of 0 or more',
+      expect.stringMatching(/^ {2}line 5: no stock location NOWHERE: use one of .*WH/),
+    ]);
+    expect([await onHand('MUG-001'), await onHand('KETTLE-006')]).toEqual(before);
+
+    const good = path.join(dir, 'counted.csv');
+    fs.writeFileSync(good, 'SKU,Quantity\nMUG-001,30\nKETTLE-006,39\n');
+    const run = await cli('--json', 'stock', 'import', good);
+    expect(run.error).toBeUndefined();
+    expect(run.json).toMatchObject({ written: true, rows: 2, changed: 2, stockSyncRequested: [ACCOUNT.id] });
+    expect([await onHand('MUG-001'), await onHand('KETTLE-006')]).toEqual([
+      [{ location: 'WH', quantity: 30 }],
+      [{ location: 'WH', quantity: 39 }],
+    ]);
+    // The moves of PUT /v1/stock's path, named after the file.
+    expect(await h.testDb.db('stock_moves').where({ origin: 'stock import (counted.csv)' }).count('* as n')).toEqual([
+      { n: '2' },
+    ]);
+    const running = h.client.workflow.list({
+      query: `WorkflowId STARTS_WITH "stock-sync:${ACCOUNT.id}:changes:" AND ExecutionStatus = "Running"`,
+    });
+    for await (const w of running) await h.client.workflow.getHandle(w.workflowId).terminate('test over');
   });
 });
