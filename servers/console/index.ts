@@ -20,6 +20,10 @@ import { registerWebhooks } from './webhooks';
 export async function registerConsole(app: App, services: V1Services): Promise<void> {
   await app.register(async (scope) => {
     const c = scope.withTypeProvider<ZodTypeProvider>() as App;
+    // HTML pages for people, not part of the API's OpenAPI document.
+    c.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
     // Forms post url-encoded; only the console's routes parse it (the API keeps JSON).
     c.addContentTypeParser(
       'application/x-www-form-urlencoded',
