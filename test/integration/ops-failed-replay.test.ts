@@ -163,6 +163,11 @@ describe('triage and replay of failed order runs', () => {
     });
   });
 
+  it('`failed list --limit N` reads at most N runs (the visibility loop is bounded)', async () => {
+    const { json } = await connector('failed', 'list', '--account', account.id, '--limit', '2');
+    expect(json.workflows.total).toBe(2);
+  });
+
   it('failure messages are ciphertext in Temporal: without the payload key only the error type is readable', async () => {
     const connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
     try {
