@@ -10,6 +10,7 @@ import * as lookupIndexes from './migrations/20261203_007_lookup_indexes';
 import * as apiTokens from './migrations/20261203_008_api_tokens';
 import * as events from './migrations/20261203_009_events';
 import * as lwaSecretExpiry from './migrations/20261203_012_lwa_secret_expiry';
+import * as finances from './migrations/20261203_014_finances';
 
 export type Db = Knex;
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Array<[string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   ['20261203_008_api_tokens', apiTokens],
   ['20261203_009_events', events],
   ['20261203_012_lwa_secret_expiry', lwaSecretExpiry],
+  ['20261203_014_finances', finances],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {
