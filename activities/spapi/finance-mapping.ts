@@ -82,7 +82,10 @@ function merged(leaves: Array<[string, Decimal]>): Array<[string, Decimal]> {
 }
 
 export function mapTransaction(t: any): MappedTransaction {
-  if (!t?.transactionId) throw new Error('a transaction without transactionId: Amazon always sends one');
+  if (!t?.transactionId)
+    throw new Error(
+      `a transaction posted ${t?.postedDate ?? '(no postedDate)'} has no transactionId: it cannot be stored idempotently`,
+    );
   const total = amountOf(t.totalAmount);
   const currency = String(t.totalAmount?.currencyCode ?? '');
   if (!/^[A-Z]{3}$/.test(currency))
