@@ -1,0 +1,198 @@
+import Decimal from 'decimal.js';
+import { journalLines } from '../../book/finance-journal';
+import { orderView } from '../../book/orders';
+import { listMismatches, listPayouts, payoutView } from '../../book/payouts';
+import type { OrderSyncResult } from '../../workflows/order-sync';
+import type { FinanceSyncResult } from '../../workflows/finance-sync';
+import { eventually, Harness, ordersIdle, startHarness } from '../support/harness';
+
+/**
+ * Finances end to end: the sandbox's listTransactions over HTTP, financeSync on the real Temporal server, the book in
+ * a real PostgreSQL. A generated month over Germany, France (EUR) and the UK (GBP), shipped, refunded, settled.
+ */
+
+const DE = 'A1PA6795UKMFR9';
+const FR = 'A13V1IB3VIYZZH';
+const UK = 'A1F83G8C2ARO7P';
+const DAY = 86_400_000;
+const account = { id: 'eu-money', sellerId: 'A3MONEY0SELLER', region: 'eu' as const, marketplaceIds: [DE, FR, UK] };
+
+describe('finances: fees, refunds and payouts in the book, reconciled to the cent', () => {
+  let h: Harness;
+  /** The sandbox's clock runs ahead of ours by this much: the test moves Amazon's time forward. */
+  // Amazon's changes are made 5 minutes in our past: searchOrders sees an update only 2 minutes after it.
+  let offset = -5 * 60_000;
+  let orderIds: string[] = [];
+  let mismatched: string;
+  let refundedWhole: string[];
+  const start = Date.now();
+
+  const financeSync = (args: { since?: string } = {}) =>
+    h.client.workflow.execute('financeSync', {
+      taskQueue: h.taskQueue,
+      workflowId: `finance-sync-test-${Date.now()}-${Math.random()}`,
+      args: [{ accountId: account.id, reason: 'manual', ...args }],
+    }) as Promise<FinanceSyncResult>;
+  const db = () => h.testDb.db;
+  const count = async (table: string) => Number((await db()(table).count({ n: '*' }).first())!.n);
+
+  beforeAll(async () => {
+    h = await startHarness({
+      accounts: [account],
+      sandbox: {
+        now: () => Date.now() + offset,
+        finances: { financeLag: '48h', financeDeferral: '7d', financeSettlement: '14d' },
+      },
+    });
+    ({ orderIds } = await h.admin.generateOrders(account.sellerId, {
+      count: 90,
+      seed: 33,
+      withinHours: 30 * 24,
+      marketplaceIds: [DE, FR, UK],
+      pendingShare: 0,
+      cancelledShare: 0,
+    }));
+    // Amazon ships what the generator left open; one order is charged 0.07 more than its proceeds.
+    for (const orderId of orderIds) {
+      const order = (await h.admin.getOrder(orderId))!;
+      if (!['UNSHIPPED', 'PARTIALLY_SHIPPED'].includes(order.fulfillment.fulfillmentStatus)) continue;
+      if (!mismatched) {
+        mismatched = orderId;
+        await h.admin.setFinanceMismatch(orderId, '0.07');
+      }
+      await h.admin.setOrderStatus(orderId, 'SHIPPED');
+    }
+    refundedWhole = orderIds.filter((id) => id !== mismatched).slice(0, 2);
+    for (const orderId of refundedWhole) await h.admin.refundOrder(orderId, { reason: 'CustomerReturn' });
+    offset = 0;
+  }, 120_000);
+  afterAll(async () => h?.close());
+
+  test('transactions of orders not in the book yet are kept, and linked once the orders arrive', async () => {
+    const first = await financeSync({ since: new Date(start - 40 * DAY).toISOString() });
+    expect(first.inserted).toBeGreaterThan(20);
+    expect(first.read).toBe(first.inserted);
+    const unlinked = await db()('finance_transactions').whereNotNull('amazon_order_id').whereNull('order_id');
+    expect(unlinked.length).toBe((await db()('finance_transactions').whereNotNull('amazon_order_id')).length);
+    expect(unlinked.length).toBeGreaterThan(0);
+
+    const synced = (await h.client.workflow.execute('orderSync', {
+      taskQueue: h.taskQueue,
+      workflowId: `order-sync-test-${Date.now()}`,
+      args: [{ accountId: account.id, since: new Date(start - 40 * DAY).toISOString(), collectIds: true }],
+    })) as OrderSyncResult;
+    expect(synced.dispatched).toBe(orderIds.length);
+    await ordersIdle(h.client, account.id, orderIds);
+    await eventually(async () => {
+      const still = await db()('finance_transactions').whereNotNull('amazon_order_id').whereNull('order_id');
+      expect(still.map((t) => t.amazon_order_id)).toEqual([]);
+    });
+    const lines = await db()('finance_lines as l')
+      .join('finance_transactions as t', 't.id', 'l.transaction_row_id')
+      .where('l.item_index', '>=', 0)
+      .whereNotNull('l.sku')
+      .select('l.order_line_id');
+    expect(lines.filter((l) => l.order_line_id === null)).toEqual([]);
+  }, 180_000);
+
+  test('deferred → released, and a repeated sync, create nothing twice', async () => {
+    const deferredBefore = await db()('finance_transactions').where({ status: 'DEFERRED' }).pluck('transaction_id');
+    expect(deferredBefore.length).toBeGreaterThan(0);
+    const rowsBefore = await count('finance_transactions');
+    offset = 20 * DAY; // Amazon's clock: deliveries mature, groups close, the last 48 hours show
+    const second = await financeSync();
+    expect(second.updated).toBeGreaterThanOrEqual(deferredBefore.length);
+    const released = await db()('finance_transactions').whereIn('transaction_id', deferredBefore);
+    expect(released.map((t) => t.status).filter((s) => s !== 'DEFERRED_RELEASED')).toEqual([]);
+    expect(await count('finance_transactions')).toBe(rowsBefore + second.inserted);
+
+    const ledger = (await h.admin.financeTransactions(account.sellerId)).transactions;
+    const visible = ledger.filter((x) => Date.parse(x.visibleAt) <= Date.now() + offset);
+    const stored = await db()('finance_transactions').pluck('transaction_id');
+    expect(stored.sort()).toEqual(visible.map((x) => x.transaction.transactionId).sort());
+
+    const events = await count('events');
+    const lines = await count('finance_lines');
+    const third = await financeSync({ since: new Date(start - 40 * DAY).toISOString() });
+    expect([third.inserted, third.updated, third.unchanged]).toEqual([0, 0, third.read]);
+    expect([await count('finance_transactions'), await count('finance_lines'), await count('events')]).toEqual([
+      stored.length,
+      lines,
+      events,
+    ]);
+  }, 180_000);
+
+  test('every payout with a transfer reconciles to the cent, and matches Amazon’s settlement group', async () => {
+    const groups = await h.admin.settlementGroups(account.sellerId);
+    const { items } = await listPayouts(db(), { account: account.id, limit: 500 });
+    const settled = items.filter((p) => p.transfer !== null);
+    expect(settled.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(items.map((p) => p.currency))).toEqual(new Set(['EUR', 'GBP']));
+    for (const p of settled) {
+      const group = groups.find((g) => g.groupId === p.groupId)!;
+      expect({ group: p.groupId, status: p.status, transfer: p.transfer, balance: group.balance }).toEqual({
+        group: p.groupId,
+        status: 'reconciled',
+        transfer: new Decimal(group.balance).toFixed(),
+        balance: group.balance,
+      });
+      // Summed again from the stored transactions, not from the payout's own figure.
+      const view = (await payoutView(db(), { id: p.id }))!;
+      const sum = view.transactionList
+        .filter((t) => t.type !== 'Transfer')
+        .reduce((s, t) => s.plus(t.total), new Decimal(0));
+      expect(sum.toFixed()).toBe(p.transfer);
+    }
+    const closed = groups.filter((g) => g.closed && !new Decimal(g.balance).isZero()).map((g) => g.groupId);
+    expect(settled.map((p) => p.groupId).sort()).toEqual(closed.sort());
+    const settledEvents = await db()('events').where({ type: 'payout.settled' });
+    expect(settledEvents.map((e) => e.data.groupId).sort()).toEqual(closed.sort());
+  });
+
+  test('the journal balances per payout, and a reconciled payout leaves Amazon clearing at zero', async () => {
+    const lines = await journalLines(db(), { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' });
+    const byPayout = new Map<string, { debit: Decimal; credit: Decimal; clearing: Decimal }>();
+    for (const l of lines) {
+      const key = l.payout ?? '(no payout yet)';
+      const p = byPayout.get(key) ?? { debit: new Decimal(0), credit: new Decimal(0), clearing: new Decimal(0) };
+      p.debit = p.debit.plus(l.debit);
+      p.credit = p.credit.plus(l.credit);
+      if (l.account === '1150') p.clearing = p.clearing.plus(l.debit).minus(l.credit);
+      byPayout.set(key, p);
+    }
+    for (const [payout, p] of byPayout)
+      expect({ payout, debit: p.debit.toFixed(2) }).toEqual({ payout, debit: p.credit.toFixed(2) });
+    const reconciled = (await listPayouts(db(), { status: 'reconciled', limit: 500 })).items;
+    for (const p of reconciled)
+      expect({ payout: p.groupId, clearing: byPayout.get(p.groupId)!.clearing.toFixed(2) }).toEqual({
+        payout: p.groupId,
+        clearing: '0.00',
+      });
+    expect(new Set(lines.map((l) => l.account))).toEqual(new Set(['4000', '4100', '2200', '6100', '1150', '1020']));
+  });
+
+  test('a refund is a credit note on its order, with product, tax and fee-reversal lines, and an order.refunded event', async () => {
+    const view = (await orderView(db(), { amazonOrderId: refundedWhole[0] }))!;
+    expect(view.refunds).toHaveLength(1);
+    const note = view.refunds[0];
+    expect(new Decimal(note.lines.product).isNegative()).toBe(true);
+    expect(new Decimal(note.lines.fees).isPositive() || new Decimal(note.lines.fees).isZero()).toBe(true);
+    const sum = Object.values(note.lines).reduce((s, v) => s.plus(v), new Decimal(0));
+    expect(sum.toFixed()).toBe(note.total);
+    expect(view.fees!.map((f) => f.type)).toEqual(expect.arrayContaining(['Commission', 'RefundCommission']));
+    // Everything given back but the fees Amazon keeps: the net is what the refund fee and kept fees cost.
+    expect(new Decimal(view.net!).isNegative() || new Decimal(view.net!).isZero()).toBe(true);
+    const events = await db()('events').where({ type: 'order.refunded' }).pluck('amazon_order_id');
+    expect(events.sort()).toEqual([...refundedWhole].sort());
+  });
+
+  test('an order charged more than its proceeds is flagged with both amounts, never hidden', async () => {
+    const open = await listMismatches(db(), { account: account.id });
+    expect(open.map((m) => [m.kind, m.subject, m.difference])).toEqual([['order_charges', mismatched, '0.07']]);
+    expect(new Decimal(open[0].actual).minus(open[0].expected).toFixed()).toBe('0.07');
+    const events = await db()('events').where({ type: 'finance.mismatch' });
+    expect(events.map((e) => [e.amazon_order_id, e.data.difference, e.data.resolved])).toEqual([
+      [mismatched, '0.07', false],
+    ]);
+  });
+});
