@@ -5,6 +5,7 @@ import * as backfill from './backfill';
 import * as catalog from './catalog';
 import * as deliveries from './deliveries';
 import * as failed from './failed';
+import * as finances from './finances';
 import * as keys from './keys';
 import * as marketplaces from './marketplaces';
 import * as ops from './ops';
@@ -38,6 +39,7 @@ const modules: Array<{ register(program: Command): void }> = [
   catalog,
   stockSync,
   webhooks,
+  finances,
 ];
 
 export function registerCommands(program: Command): void {

@@ -5,6 +5,7 @@ import type { App } from '../app';
 import { authenticate } from './auth';
 import { registerDocs } from './docs';
 import { registerEventRoutes } from './events';
+import { registerPayoutRoutes } from './payouts';
 import { registerWebhookRoutes, WebhookRoutesOptions } from './webhooks';
 import { OrderRoutesOptions, registerOrderRoutes } from './orders';
 import { registerStockRoutes, StockRoutesOptions } from './stock';
@@ -37,6 +38,7 @@ export async function registerOpenApi(app: App): Promise<void> {
         { name: 'shipments', description: 'Packages shipped, and Amazon’s answer' },
         { name: 'stock', description: 'Stock levels out, counted stock in' },
         { name: 'events', description: 'What changed: the feed, and webhooks' },
+        { name: 'payouts', description: 'Amazon’s payouts, fees and refunds, reconciled (Finances)' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -51,6 +53,7 @@ export async function registerApiV1(app: App, options: ApiV1Options): Promise<vo
       registerOrderRoutes(api, options);
       registerStockRoutes(api, options);
       registerEventRoutes(api, options);
+      registerPayoutRoutes(api, options);
       registerWebhookRoutes(api, options);
     },
     { prefix: '/v1' },

@@ -4,6 +4,12 @@ import { orderView } from '../../book/orders';
 import { listMismatches, listPayouts, payoutView } from '../../book/payouts';
 import type { OrderSyncResult } from '../../workflows/order-sync';
 import type { FinanceSyncResult } from '../../workflows/finance-sync';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createToken } from '../../book/api-tokens';
+import { ApiServer, startApiServer } from '../../servers/api';
+import { runCli } from '../support/cli';
 import { eventually, Harness, ordersIdle, startHarness } from '../support/harness';
 
 /**
@@ -194,5 +200,109 @@ describe('finances: fees, refunds and payouts in the book, reconciled to the cen
     expect(events.map((e) => [e.amazon_order_id, e.data.difference, e.data.resolved])).toEqual([
       [mismatched, '0.07', false],
     ]);
+  });
+
+  describe('interfaces: the CLI and the Book API v1', () => {
+    const savedEnv = { ...process.env };
+    let api: ApiServer;
+    let token: string;
+    beforeAll(async () => {
+      Object.assign(process.env, {
+        DATABASE_URL: h.testDb.url,
+        TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+        TEMPORAL_TASK_QUEUE: h.taskQueue,
+      });
+      api = await startApiServer({
+        db: db(),
+        temporal: async () => h.client,
+        taskQueue: h.taskQueue,
+        port: 0,
+        shipmentWaitMs: 1_000,
+      });
+      token = (await createToken(db(), { name: 'accountant', scopes: ['read'] })).secret;
+    });
+    afterAll(async () => {
+      process.env = savedEnv;
+      await api?.close();
+    });
+    const get = async (url: string, auth = true) => {
+      const res = await fetch(`${api.url}${url}`, { headers: auth ? { authorization: `Bearer ${token}` } : {} });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+
+    test('connector finances sync --wait reads again and writes nothing new; payouts list and show', async () => {
+      const sync = await runCli(['--json', 'finances', 'sync', '--account', account.id, '--wait']);
+      expect(sync.error).toBeUndefined();
+      expect([sync.json.inserted, sync.json.updated]).toEqual([0, 0]);
+      const list = await runCli(['--json', 'payouts', 'list', '--account', account.id]);
+      const all = (await listPayouts(db(), { account: account.id, limit: 500 })).items;
+      expect(list.json.map((p: any) => p.id)).toEqual(all.map((p) => p.id));
+      const settled = all.find((p) => p.status === 'reconciled')!;
+      const show = await runCli(['--json', 'payouts', 'show', settled.groupId]);
+      expect(show.json).toMatchObject({ id: settled.id, status: 'reconciled', transfer: settled.transfer });
+      const human = await runCli(['payouts', 'list']);
+      expect(human.stdout).toMatch(/reconciled/);
+      const missing = await runCli(['payouts', 'show', 'no-such-group']);
+      expect(missing.error).toMatch(/no payout no-such-group/);
+    });
+
+    test('connector finances export: CSV journal lines with the ledger mapping given, balanced', async () => {
+      const mappingFile = path.join(os.tmpdir(), `mapping-${process.pid}.json`);
+      fs.writeFileSync(mappingFile, JSON.stringify({ sales: '7000', fees: { Commission: '6110' } }));
+      const run = await runCli([
+        'finances',
+        'export',
+        '--from',
+        '2000-01-01',
+        '--to',
+        '2100-01-01',
+        '--format',
+        'csv',
+        '--mapping',
+        mappingFile,
+      ]);
+      expect(run.error).toBeUndefined();
+      const [header, ...rows] = run.stdout.trim().split('\n');
+      expect(header).toBe('date,payout,order,transaction,type,account,debit,credit,currency');
+      const accounts = new Set(rows.map((r) => r.split(',')[5]));
+      expect([accounts.has('7000'), accounts.has('6110'), accounts.has('4000')]).toEqual([true, true, false]);
+      const total = (i: number) => rows.reduce((s, r) => s.plus(r.split(',')[i]), new Decimal(0)).toFixed(2);
+      expect(total(6)).toBe(total(7));
+      fs.writeFileSync(mappingFile, JSON.stringify({ sales: 7000 }));
+      const bad = await runCli([
+        'finances',
+        'export',
+        '--from',
+        '2000-01-01',
+        '--to',
+        '2100-01-01',
+        '--mapping',
+        mappingFile,
+      ]);
+      expect(bad.error).toMatch(/--mapping .*sales/);
+    });
+
+    test('GET /v1/payouts pages with a cursor; GET /v1/payouts/{id}; orders carry fees, refunds and net', async () => {
+      expect((await get('/v1/payouts', false)).status).toBe(401);
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await get(`/v1/payouts?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.status).toBe(200);
+        seen.push(...page.body.items.map((p: any) => p.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      const all = (await listPayouts(db(), { limit: 500 })).items;
+      expect(seen).toEqual(all.map((p) => p.id));
+      const one = await get(`/v1/payouts/${all[0].id}`);
+      expect(one.status).toBe(200);
+      expect(one.body.transactionList.length).toBe(all[0].transactions + (all[0].transfer === null ? 0 : 1));
+      expect((await get('/v1/payouts/999999')).status).toBe(404);
+      const order = await get(`/v1/orders/${refundedWhole[0]}`);
+      expect(order.status).toBe(200);
+      expect(order.body.refunds).toHaveLength(1);
+      expect(order.body.fees.length).toBeGreaterThan(0);
+      expect(order.body.net).toBe((await orderView(db(), { amazonOrderId: refundedWhole[0] }))!.net);
+    });
   });
 });
