@@ -5,6 +5,7 @@ import { emit, NewEvent, orderLink } from './events';
 import { MappedTransaction } from './finance-records';
 import { checkOrderCharges, reconcilePayouts } from './finance-reconcile';
 import { operation } from './operation';
+import { expectReturns } from './returns';
 
 /**
  * Finances transactions in the book (Finances API 2024-06-19): stored idempotently by Amazon's transactionId (a
@@ -103,6 +104,7 @@ export const storeTransactions = operation(
           ...new Set(touched.map((t) => t.groupId).filter((g): g is string => !!g)),
         ])),
         ...(await checkOrderCharges(trx, accountId, orderIds)),
+        ...(await expectReturns(trx, accountId, orderIds)),
       ];
       await emit(trx, events); // last: see book/events.ts
       return {
@@ -168,7 +170,11 @@ export async function linkOrders(trx: Knex, accountId: string, amazonOrderIds?: 
 /** In an order's import: its transactions that came first are linked now, and its charges checked. */
 export async function financeOnOrderImport(trx: Knex, accountId: string, amazonOrderId: string): Promise<NewEvent[]> {
   const linked = await linkOrders(trx, accountId, [amazonOrderId]);
-  return linked ? checkOrderCharges(trx, accountId, [amazonOrderId]) : [];
+  if (!linked) return [];
+  return [
+    ...(await checkOrderCharges(trx, accountId, [amazonOrderId])),
+    ...(await expectReturns(trx, accountId, [amazonOrderId])),
+  ];
 }
 
 /** The account's finance cursor: where the next sync reads from (minus its overlap), and the oldest deferral. */

@@ -11,6 +11,7 @@ import * as marketplaces from './marketplaces';
 import * as ops from './ops';
 import * as orders from './orders';
 import * as pii from './pii';
+import * as returns from './returns';
 import * as sandbox from './sandbox';
 import * as servers from './servers';
 import * as start from './start';
@@ -40,6 +41,7 @@ const modules: Array<{ register(program: Command): void }> = [
   stockSync,
   webhooks,
   finances,
+  returns,
 ];
 
 export function registerCommands(program: Command): void {

@@ -95,9 +95,34 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('resolved_at', { useTz: true });
     t.unique(['account_id', 'kind', 'subject']);
   });
+  /** An FBM refund expects its units back: received, they return to the warehouse (and to Amazon by stockSync). */
+  await knex.schema.createTable('return_deliveries', (t) => {
+    t.increments('id');
+    t.text('account_id').notNullable().references('seller_accounts.id').onDelete('CASCADE');
+    t.integer('order_id').notNullable().references('sale_orders.id').onDelete('CASCADE');
+    /** The Refund transaction it comes from: one expected return per refund. */
+    t.text('transaction_id').notNullable().unique();
+    t.text('state').notNullable().defaultTo('expected'); // expected | received | cancelled
+    t.timestamp('received_at', { useTz: true });
+    t.text('received_by');
+    t.timestamps(true, true);
+    t.index(['account_id', 'state']);
+  });
+  await knex.schema.createTable('return_lines', (t) => {
+    t.increments('id');
+    t.integer('return_id').notNullable().references('return_deliveries.id').onDelete('CASCADE');
+    t.integer('order_line_id').references('sale_order_lines.id').onDelete('SET NULL');
+    t.integer('product_id').references('products.id');
+    t.text('sku');
+    t.integer('quantity').notNullable();
+    t.integer('received_quantity').notNullable().defaultTo(0);
+    t.unique(['return_id', 'order_line_id']);
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('return_lines');
+  await knex.schema.dropTable('return_deliveries');
   await knex.schema.dropTable('finance_mismatches');
   await knex.schema.dropTable('finance_cursors');
   await knex.schema.dropTable('payouts');

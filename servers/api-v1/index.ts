@@ -6,6 +6,7 @@ import { authenticate } from './auth';
 import { registerDocs } from './docs';
 import { registerEventRoutes } from './events';
 import { registerPayoutRoutes } from './payouts';
+import { registerReturnRoutes } from './returns';
 import { registerWebhookRoutes, WebhookRoutesOptions } from './webhooks';
 import { OrderRoutesOptions, registerOrderRoutes } from './orders';
 import { registerStockRoutes, StockRoutesOptions } from './stock';
@@ -54,6 +55,7 @@ export async function registerApiV1(app: App, options: ApiV1Options): Promise<vo
       registerStockRoutes(api, options);
       registerEventRoutes(api, options);
       registerPayoutRoutes(api, options);
+      registerReturnRoutes(api, options);
       registerWebhookRoutes(api, options);
     },
     { prefix: '/v1' },

@@ -1,6 +1,9 @@
 import Decimal from 'decimal.js';
 import { journalLines } from '../../book/finance-journal';
 import { orderView } from '../../book/orders';
+import { listReturns } from '../../book/returns';
+import { fbmOfferQuantities } from '../../book/stock';
+import { stockChangeWorkflowId } from '../../lib/workflow-client';
 import { listMismatches, listPayouts, payoutView } from '../../book/payouts';
 import type { OrderSyncResult } from '../../workflows/order-sync';
 import type { FinanceSyncResult } from '../../workflows/finance-sync';
@@ -8,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createToken } from '../../book/api-tokens';
+import { CATALOG } from '../../sandbox/catalog';
 import { ApiServer, startApiServer } from '../../servers/api';
 import { runCli } from '../support/cli';
 import { eventually, Harness, ordersIdle, startHarness } from '../support/harness';
@@ -48,8 +52,14 @@ describe('finances: fees, refunds and payouts in the book, reconciled to the cen
       sandbox: {
         now: () => Date.now() + offset,
         finances: { financeLag: '48h', financeDeferral: '7d', financeSettlement: '14d' },
+        feedQueueMs: 200,
+        feedProcessingMs: 300,
+        listingApplyDelayMs: 50,
       },
+      env: { FEED_POLL_INTERVAL: '250ms' },
     });
+    // The seller's catalog in the book: order lines and returns then move real products, not "Amazon Sale".
+    await h.testDb.db('products').insert(CATALOG.map((c) => ({ sku: c.sku, name: c.title.en ?? c.sku })));
     ({ orderIds } = await h.admin.generateOrders(account.sellerId, {
       count: 90,
       seed: 33,
@@ -68,7 +78,14 @@ describe('finances: fees, refunds and payouts in the book, reconciled to the cen
       }
       await h.admin.setOrderStatus(orderId, 'SHIPPED');
     }
-    refundedWhole = orderIds.filter((id) => id !== mismatched).slice(0, 2);
+    // One seller-fulfilled refund (its units are expected back) and one fulfilled by Amazon (they go back to Amazon).
+    const channel = new Map<string, string>();
+    for (const id of orderIds) channel.set(id, (await h.admin.getOrder(id))!.fulfillment.fulfilledBy);
+    const refundable = orderIds.filter((id) => id !== mismatched);
+    refundedWhole = [
+      refundable.find((id) => channel.get(id) === 'MERCHANT')!,
+      refundable.find((id) => channel.get(id) === 'AMAZON')!,
+    ];
     for (const orderId of refundedWhole) await h.admin.refundOrder(orderId, { reason: 'CustomerReturn' });
     offset = 0;
   }, 120_000);
@@ -303,6 +320,74 @@ describe('finances: fees, refunds and payouts in the book, reconciled to the cen
       expect(order.body.refunds).toHaveLength(1);
       expect(order.body.fees.length).toBeGreaterThan(0);
       expect(order.body.net).toBe((await orderView(db(), { amazonOrderId: refundedWhole[0] }))!.net);
+    });
+
+    test('an FBM refund expects its units back; receiving them puts the stock back, and stockSync takes it to Amazon', async () => {
+      const [fbm, fba] = refundedWhole;
+      expect(await listReturns(db(), { amazonOrderId: fba })).toEqual([]);
+      const [expected] = await listReturns(db(), { amazonOrderId: fbm });
+      expect(expected).toMatchObject({ state: 'expected', amazonOrderId: fbm });
+      const view = (await orderView(db(), { amazonOrderId: fbm }))!;
+      const sold = view.lines.filter((l) => l.kind === 'product').map((l) => [l.sku, l.quantity]);
+      expect(expected.lines.map((l) => [l.sku, l.quantity])).toEqual(sold);
+      const returnEvents = await db()('events').where({ type: 'order.return_expected', amazon_order_id: fbm });
+      expect(returnEvents).toHaveLength(1);
+
+      const sku = expected.lines[0].sku!;
+      const onHand = async () =>
+        Number(
+          (
+            await db()('stock_quants as q')
+              .join('stock_locations as l', 'l.id', 'q.location_id')
+              .join('products as p', 'p.id', 'q.product_id')
+              .where({ 'l.code': 'WH', 'p.sku': sku })
+              .first('q.quantity')
+          )?.quantity ?? 0,
+        );
+      // The listing as Amazon holds it, out of stock before the return.
+      const listed = await db()('offers').where({ account_id: account.id, seller_sku: sku }).first();
+      await h.admin.putListing(account.sellerId, sku, {
+        marketplaceId: listed.marketplace_id,
+        productType: 'HOME',
+        fulfillmentChannelCode: 'DEFAULT',
+        quantity: 0,
+      });
+      const before = await onHand();
+      const received = await runCli(['--json', 'returns', 'receive', String(expected.id)]);
+      expect(received.error).toBeUndefined();
+      expect(received.json.stockSyncRequested).toEqual([account.id]);
+      expect(await onHand()).toBe(before + expected.lines[0].quantity);
+      const again = await runCli(['returns', 'receive', String(expected.id)]);
+      expect(again.error).toMatch(/is received, not expected/);
+      expect(await onHand()).toBe(before + expected.lines[0].quantity);
+
+      // The debounced stockSync of the window (as PUT /v1/stock) sends the new quantity to Amazon.
+      const handle = h.client.workflow.getHandle(stockChangeWorkflowId(account.id, Date.now()));
+      const synced = await handle.result();
+      expect(synced).toMatchObject({ changed: expect.any(Number) });
+      const [offer] = await fbmOfferQuantities(db(), { accountId: account.id, sku });
+      await eventually(async () =>
+        expect((await h.admin.getListing(account.sellerId, sku))?.quantity).toBe(offer.quantity),
+      );
+      expect(offer.quantity).toBeGreaterThan(0);
+    }, 120_000);
+
+    test('POST /v1/returns/{id}/receive needs the stock scope and refuses a return already received', async () => {
+      const [expected] = await listReturns(db(), { amazonOrderId: refundedWhole[0] });
+      const res = await fetch(`${api.url}/v1/returns/${expected.id}/receive`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(403);
+      const stocker = (await createToken(db(), { name: 'warehouse', scopes: ['stock'] })).secret;
+      const again = await fetch(`${api.url}/v1/returns/${expected.id}/receive`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stocker}` },
+      });
+      expect(again.status).toBe(422);
+      expect(((await again.json()) as any).error.message).toMatch(/received, not expected/);
+      const list = await get(`/v1/returns?amazonOrderId=${refundedWhole[0]}`);
+      expect(list.body.items.map((r: any) => r.state)).toEqual(['received']);
     });
   });
 });
