@@ -12,6 +12,7 @@ const BENCHES: Record<string, { file: string; compiled: boolean; quick: string[]
   stock: { file: 'stock.ts', compiled: false, quick: ['--offers', '10000'] },
   lookup: { file: 'order-lookup.ts', compiled: false, quick: ['--orders', '20000'] },
   events: { file: 'events.ts', compiled: false, quick: ['--events', '1000', '--orders', '300'] },
+  finances: { file: 'finances.ts', compiled: false, quick: ['--orders', '3000', '--transactions', '10000'] },
 };
 
 function main(): number {
