@@ -30,6 +30,55 @@ export interface FinancePageTotals {
   latestPostedAt: string | null;
 }
 
+export const emptyTotals = (): FinancePageTotals => ({
+  pages: 0,
+  read: 0,
+  inserted: 0,
+  updated: 0,
+  unchanged: 0,
+  events: 0,
+  latestPostedAt: null,
+});
+
+/**
+ * Every page of a window from `nextToken` on, each stored before `onStored` is told the next page's token. The next
+ * page is read while the current one is stored: under a time-scaled plan the store would otherwise eat into the
+ * interval between two calls (on Amazon's 2 s it hardly matters).
+ */
+export async function pageTransactions(
+  deps: { db: Db; spapi: SpApi },
+  input: { accountId: string; postedAfter: string; postedBefore?: string },
+  nextToken: string | undefined,
+  totals: FinancePageTotals,
+  onStored: (nextToken: string | undefined) => void,
+): Promise<FinancePageTotals> {
+  const read = (token?: string) => {
+    const query: TransactionsQuery = { ...input, nextToken: token };
+    const p = transactionsPage(deps.spapi, input.accountId, query);
+    p.catch(() => {}); // awaited below; a store failing first must not leave it unhandled
+    return p;
+  };
+  let pending: ReturnType<typeof read> | undefined = read(nextToken);
+  while (pending) {
+    const page: { transactions: unknown[]; nextToken?: string } = await pending;
+    pending = page.nextToken ? read(page.nextToken) : undefined;
+    const stored = await storeTransactions(deps.db, {
+      accountId: input.accountId,
+      transactions: page.transactions.map(mapTransaction),
+    });
+    totals.pages++;
+    totals.read += page.transactions.length;
+    totals.inserted += stored.inserted;
+    totals.updated += stored.updated;
+    totals.unchanged += stored.unchanged;
+    totals.events += stored.events;
+    if (stored.latestPostedAt && (!totals.latestPostedAt || stored.latestPostedAt > totals.latestPostedAt))
+      totals.latestPostedAt = stored.latestPostedAt;
+    onStored(page.nextToken);
+  }
+  return totals;
+}
+
 export function createFinanceSyncActivities(deps: FinanceSyncActivityDeps) {
   const { db, spapi } = deps;
   const now = deps.now ?? Date.now;
@@ -59,39 +108,12 @@ export function createFinanceSyncActivities(deps: FinanceSyncActivityDeps) {
     }): Promise<FinancePageTotals> {
       const resumed = Context.current().info.heartbeatDetails as
         { nextToken?: string; totals: FinancePageTotals } | undefined;
-      const totals: FinancePageTotals = resumed?.totals ?? {
-        pages: 0,
-        read: 0,
-        inserted: 0,
-        updated: 0,
-        unchanged: 0,
-        events: 0,
-        latestPostedAt: null,
-      };
-      let nextToken = resumed?.nextToken;
+      const totals: FinancePageTotals = resumed?.totals ?? emptyTotals();
+      if (resumed && !resumed.nextToken) return totals; // the last page was stored before the attempt ended
       try {
-        do {
-          const query: TransactionsQuery = {
-            postedAfter: input.postedAfter,
-            postedBefore: input.postedBefore,
-            nextToken,
-          };
-          const page = await transactionsPage(spapi, input.accountId, query);
-          const stored = await storeTransactions(db, {
-            accountId: input.accountId,
-            transactions: page.transactions.map(mapTransaction),
-          });
-          totals.pages++;
-          totals.read += page.transactions.length;
-          totals.inserted += stored.inserted;
-          totals.updated += stored.updated;
-          totals.unchanged += stored.unchanged;
-          totals.events += stored.events;
-          if (stored.latestPostedAt && (!totals.latestPostedAt || stored.latestPostedAt > totals.latestPostedAt))
-            totals.latestPostedAt = stored.latestPostedAt;
-          nextToken = page.nextToken;
-          Context.current().heartbeat({ nextToken, totals });
-        } while (nextToken);
+        await pageTransactions({ db, spapi }, input, resumed?.nextToken, totals, (nextToken) =>
+          Context.current().heartbeat({ nextToken, totals }),
+        );
       } catch (err) {
         throw asActivityFailure(err);
       }

@@ -2,20 +2,21 @@
  * Finances: (1) listTransactions under its real usage plan (0.5 requests/s, burst 10), time-scaled: the sandbox
  * enforces the plan x<K> faster (--speedup, default 10) and the connector's shared limiter runs at the same speed; a
  * financeSync window's pages (transactionsPage → mapTransaction → storeTransactions, the body of the syncFinanceWindow
- * activity) over the sandbox's transactions of N generated orders (--orders 20000). Achieved ÷ allowed calls/s, over
+ * activity, which reads the next page while it stores one) over the sandbox's transactions of N generated orders (--orders 20000). Achieved ÷ allowed calls/s, over
  * every call and in steady state (after the burst). (2) The book's write time per 1,000 transactions up to
  * --transactions (100,000): the sandbox's transactions copied with fresh ids (the sandbox keeps every order in memory:
  * 100,000 transactions would need ~140,000 orders and several GB), stored in pages of 100 as the sync stores them.
  * Last line: `RESULT finances <achieved÷allowed steady> <ms per 1,000 stored>`.
  *   npx ts-node --transpile-only bench/finances.ts [--orders 20000] [--transactions 100000] [--speedup 10]
  */
+import { emptyTotals, pageTransactions } from '../activities/finance-sync';
 import { mapTransaction } from '../activities/spapi/finance-mapping';
-import { transactionsPage } from '../activities/spapi/finances';
 import { SpApiClients } from '../activities/spapi/clients';
 import { SpApi } from '../activities/spapi/gateway';
 import { RateLimiter } from '../activities/spapi/rate-limiter';
 import { storeTransactions } from '../book/finances';
 import { USAGE_PLANS } from '../lib/amazon-facts';
+import { QuotaExceeded } from '../lib/errors';
 import { keyringFromEnv } from '../lib/secrets';
 import { startSandbox } from '../sandbox';
 import { SandboxAdmin } from '../sandbox/admin-client';
@@ -64,24 +65,23 @@ async function main() {
       },
     );
     const postedAfter = new Date(Date.now() - 170 * 86_400_000).toISOString();
-    let nextToken: string | undefined;
-    let read = 0;
-    let storeMs = 0;
+    // The syncFinanceWindow activity's loop; a QuotaExceeded resumes from the last stored page after its delay, as
+    // Temporal's retry would (from the heartbeat).
+    const totals = emptyTotals();
+    let resumeFrom: string | undefined;
     const started = Date.now();
-    do {
-      let page: Awaited<ReturnType<typeof transactionsPage>>;
+    for (let done = false; !done;) {
       try {
-        page = await transactionsPage(spapi, ACCOUNT.id, { postedAfter, nextToken });
+        await pageTransactions({ db, spapi }, { accountId: ACCOUNT.id, postedAfter }, resumeFrom, totals, (t) => {
+          resumeFrom = t;
+        });
+        done = true;
       } catch (err) {
-        if ((err as Error).name === 'QuotaExceeded') continue; // as Temporal would retry it, after the bucket's delay
-        throw err;
+        if (!(err instanceof QuotaExceeded)) throw err;
+        await new Promise((r) => setTimeout(r, err.nextRetryDelayMs));
       }
-      const t0 = performance.now();
-      await storeTransactions(db, { accountId: ACCOUNT.id, transactions: page.transactions.map(mapTransaction) });
-      storeMs += performance.now() - t0;
-      read += page.transactions.length;
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
+    const read = totals.read;
     const wallMs = Date.now() - started;
     const allowed = USAGE_PLANS.listTransactions.rate * SPEEDUP;
     const rate = (times: number[]) => ((times.length - 1) * 1000) / (times[times.length - 1] - times[0]);
@@ -101,7 +101,6 @@ async function main() {
           'achieved/s': rate(completions).toFixed(3),
           'achieved ÷ allowed': overall.toFixed(3),
           'steady ÷ allowed': steady.toFixed(3),
-          'store ms / 1,000': ((storeMs / read) * 1000).toFixed(0),
           'wall s': seconds(wallMs),
         },
       ]),
