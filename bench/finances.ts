@@ -2,8 +2,9 @@
  * Finances: (1) listTransactions under its real usage plan (0.5 requests/s, burst 10), time-scaled: the sandbox
  * enforces the plan x<K> faster (--speedup, default 10) and the connector's shared limiter runs at the same speed; a
  * financeSync window's pages (transactionsPage → mapTransaction → storeTransactions, the body of the syncFinanceWindow
- * activity, which reads the next page while it stores one) over the sandbox's transactions of N generated orders (--orders 20000). Achieved ÷ allowed calls/s, over
- * every call and in steady state (after the burst). (2) The book's write time per 1,000 transactions up to
+ * activity, which reads the next page while it stores one) over the sandbox's transactions of N generated orders (--orders 20000). Achieved ÷ allowed: the
+ * calls made ÷ the calls the plan allows over their span (burst + rate × span), and the rate of the second half of
+ * the calls (the burst spent) ÷ the plan's rate. (2) The book's write time per 1,000 transactions up to
  * --transactions (100,000): the sandbox's transactions copied with fresh ids (the sandbox keeps every order in memory:
  * 100,000 transactions would need ~140,000 orders and several GB), stored in pages of 100 as the sync stores them.
  * Last line: `RESULT finances <achieved÷allowed steady> <ms per 1,000 stored>`.
@@ -86,8 +87,11 @@ async function main() {
     const allowed = USAGE_PLANS.listTransactions.rate * SPEEDUP;
     const rate = (times: number[]) => ((times.length - 1) * 1000) / (times[times.length - 1] - times[0]);
     const burst = USAGE_PLANS.listTransactions.burst;
-    const overall = rate(completions) / allowed;
-    const steady = rate(completions.slice(burst)) / allowed;
+    // What the plan allows over the span: the burst, then the rate. Steady state: the second half of the calls,
+    // once the burst is spent (calls come one after another, so the burst drains only slowly).
+    const spanS = (completions[completions.length - 1] - completions[0]) / 1000;
+    const overall = completions.length / (burst + allowed * spanS);
+    const steady = rate(completions.slice(Math.floor(completions.length / 2))) / allowed;
     const stats = await admin.stats();
     const served = stats.operations.listTransactions ?? { calls: 0, '429': 0 };
     console.log(
@@ -99,8 +103,8 @@ async function main() {
           '429s served': served['429'],
           'our throttled': throttled,
           'achieved/s': rate(completions).toFixed(3),
-          'achieved ÷ allowed': overall.toFixed(3),
-          'steady ÷ allowed': steady.toFixed(3),
+          'calls ÷ (burst + rate × span)': overall.toFixed(3),
+          'steady (2nd half) ÷ allowed': steady.toFixed(3),
           'wall s': seconds(wallMs),
         },
       ]),

@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import fixtures from '../fixtures/finances/transactions.json';
 import { categoryOf, mapTransaction } from '../../activities/spapi/finance-mapping';
+import { planFinanceWindows } from '../../activities/spapi/finances';
 import { MappedTransaction } from '../../book/finance-records';
 import { definition, loadModel } from '../support/models';
 
@@ -119,5 +120,21 @@ describe('mapTransaction', () => {
     expect(() => mapTransaction({ ...fixtures.shipment, totalAmount: { currencyAmount: 1 } })).toThrow(
       /totalAmount.currencyCode/,
     );
+  });
+});
+
+describe('planFinanceWindows', () => {
+  const DAY = 86_400_000;
+  test('a read within 180 days is one open-ended window (Amazon ends it by its own clock)', () => {
+    const now = Date.parse('2026-12-03T00:00:00Z');
+    expect(planFinanceWindows(now - 30 * DAY, now)).toEqual([{ postedAfter: '2026-11-03T00:00:00.000Z' }]);
+  });
+  test('a longer read is split into windows of at most 179 days, each ending where the next starts', () => {
+    const now = Date.parse('2026-12-03T00:00:00Z');
+    const windows = planFinanceWindows(now - 400 * DAY, now);
+    expect(windows).toHaveLength(3);
+    expect(windows[0].postedBefore).toBe(windows[1].postedAfter);
+    expect(Date.parse(windows[0].postedBefore!) - Date.parse(windows[0].postedAfter)).toBe(179 * DAY);
+    expect(windows[2].postedBefore).toBeUndefined();
   });
 });
