@@ -97,7 +97,7 @@ export const storeTransactions = operation(
 
       const touched = [...fresh, ...changed];
       const orderIds = [...new Set(touched.map((t) => t.amazonOrderId).filter((o): o is string => !!o))];
-      await linkOrders(trx, accountId, orderIds);
+      await linkOrders(trx, accountId, orderIds, { linesAlways: true });
       const events: NewEvent[] = [
         ...fresh.filter((t) => t.transactionType === 'Refund' && t.amazonOrderId).map((t) => refundEvent(accountId, t)),
         ...(await reconcilePayouts(trx, accountId, [
@@ -145,7 +145,12 @@ function refundEvent(accountId: string, t: MappedTransaction): NewEvent {
  * Links the account's transactions of these orders (all unlinked ones when `amazonOrderIds` is undefined) to the
  * orders now in the book, and their item lines to the order's product line of the same sku.
  */
-export async function linkOrders(trx: Knex, accountId: string, amazonOrderIds?: string[]): Promise<number> {
+export async function linkOrders(
+  trx: Knex,
+  accountId: string,
+  amazonOrderIds?: string[],
+  options: { linesAlways?: boolean } = {},
+): Promise<number> {
   if (amazonOrderIds && amazonOrderIds.length === 0) return 0;
   const only = amazonOrderIds ? trx.raw('AND ft.amazon_order_id = ANY(?)', [amazonOrderIds]) : trx.raw('');
   const linked = await trx.raw(
@@ -155,6 +160,8 @@ export async function linkOrders(trx: Knex, accountId: string, amazonOrderIds?: 
         AND so.account_id = ft.account_id AND so.amazon_order_id = ft.amazon_order_id`,
     [accountId],
   );
+  // New or rewritten lines need linking even under an order linked before; an order's import only after linking.
+  if (!options.linesAlways && !linked.rowCount) return 0;
   await trx.raw(
     `UPDATE finance_lines fl SET order_line_id = (
         SELECT min(sol.id) FROM sale_order_lines sol
