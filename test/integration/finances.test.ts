@@ -3,7 +3,7 @@ import { journalLines } from '../../book/finance-journal';
 import { orderView } from '../../book/orders';
 import { listReturns } from '../../book/returns';
 import { fbmOfferQuantities } from '../../book/stock';
-import { stockChangeWorkflowId } from '../../lib/workflow-client';
+import { requestFinanceSync, stockChangeWorkflowId } from '../../lib/workflow-client';
 import { listMismatches, listPayouts, payoutView } from '../../book/payouts';
 import type { OrderSyncResult } from '../../workflows/order-sync';
 import type { FinanceSyncResult } from '../../workflows/finance-sync';
@@ -246,6 +246,23 @@ describe('finances: fees, refunds and payouts in the book, reconciled to the cen
       const res = await fetch(`${api.url}${url}`, { headers: auth ? { authorization: `Bearer ${token}` } : {} });
       return { status: res.status, body: (await res.json()) as any };
     };
+
+    test('TRANSACTION_UPDATE bursts: requestFinanceSync starts one run per window, after the window', async () => {
+      const now = Date.now();
+      const request = () =>
+        requestFinanceSync(h.client, {
+          accountId: account.id,
+          taskQueue: h.taskQueue,
+          reason: 'transaction-update',
+          windowMs: 2_000,
+          now,
+        });
+      const first = await request();
+      const second = await request();
+      expect([first.started, second.started, second.workflowId]).toEqual([true, false, first.workflowId]);
+      const result = (await h.client.workflow.getHandle(first.workflowId).result()) as FinanceSyncResult;
+      expect([result.inserted, result.updated]).toEqual([0, 0]);
+    });
 
     test('connector finances sync --wait reads again and writes nothing new; payouts list and show', async () => {
       const sync = await runCli(['--json', 'finances', 'sync', '--account', account.id, '--wait']);
