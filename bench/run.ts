@@ -15,6 +15,7 @@ const BENCHES: Record<string, { file: string; compiled: boolean; quick: string[]
   console: { file: 'console.ts', compiled: false, quick: ['--samples', '100'] },
   notifications: { file: 'notifications.ts', compiled: false, quick: ['--trickle', '20', '--burst', '200'] },
   api: { file: 'api.ts', compiled: false, quick: ['--orders', '1000', '--rows', '1000', '--shipments', '12'] },
+  finances: { file: 'finances.ts', compiled: false, quick: ['--orders', '3000', '--transactions', '10000'] },
 };
 
 function main(): number {

@@ -4,6 +4,7 @@ import { accountLocations, postMoves } from './locations';
 import { operation } from './operation';
 import { BookOrder } from './order-records';
 import { emit } from './events';
+import { financeOnOrderImport } from './finances';
 import { importEvents } from './order-events';
 import { resolveProducts, systemProducts, SystemProductIds } from './order-products';
 
@@ -98,7 +99,9 @@ export const importOrder = operation(
         .where({ account_id: accountId, amazon_order_id: order.amazonOrderId })
         .where('last_updated_time', '<=', order.lastUpdatedTime)
         .delete();
-      await emit(trx, await importEvents(trx, accountId, order, written)); // last: see book/events.ts
+      // Finance transactions that came before the order are linked now (and its charges checked).
+      const finance = await financeOnOrderImport(trx, accountId, order.amazonOrderId);
+      await emit(trx, [...(await importEvents(trx, accountId, order, written)), ...finance]); // last: see book/events.ts
       return written.result;
     });
   },

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import { InvalidInput } from '../lib/errors';
 import { formatMoney, formatUnitPrice, parseAmount } from '../lib/money';
@@ -5,6 +6,7 @@ import { IsoInstant } from '../lib/validation';
 import { Cursor, decodeCursor, Limit, page } from './cursor';
 import { emit, orderLink } from './events';
 import { operation } from './operation';
+import { OrderFinance, orderFinance } from './payouts';
 
 /** Sales orders: the read model (`orders list|show`, the API), the needs-attention flag, ship-by alarms, PII purge. */
 
@@ -215,6 +217,10 @@ export const OrderView = z.object({
   ),
   piiPurgedAt: z.string().nullable(),
   workflowId: z.string(),
+  /** From Finances (book/payouts.ts): Amazon's fees by type, refunds as credit notes, net proceeds; null/[] before. */
+  fees: OrderFinance.shape.fees.nullable(),
+  refunds: OrderFinance.shape.refunds,
+  net: z.string().nullable().describe('what the seller keeps: the sum of the order’s Finances transactions'),
 });
 export type OrderView = z.infer<typeof OrderView>;
 
@@ -299,9 +305,15 @@ export const orderView = operation(
       })),
       piiPurgedAt: iso(o.pii_purged_at),
       workflowId: found.workflowId,
+      ...(await financeOf(db, o.id)),
     };
   },
 );
+
+async function financeOf(db: Knex, orderId: number) {
+  const f = await orderFinance(db, orderId);
+  return { fees: f?.fees ?? null, refunds: f?.refunds ?? [], net: f?.net ?? null };
+}
 
 const AttentionSource = z.enum(['import', 'shipment', 'confirmation', 'cancellation']);
 

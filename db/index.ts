@@ -11,6 +11,7 @@ import * as apiTokens from './migrations/20261203_008_api_tokens';
 import * as events from './migrations/20261203_009_events';
 import * as lwaSecretExpiry from './migrations/20261203_012_lwa_secret_expiry';
 import * as notifications from './migrations/20261203_013_notifications';
+import * as finances from './migrations/20261203_014_finances';
 import * as consoleSessions from './migrations/20261203_015_console_sessions';
 
 export type Db = Knex;
@@ -28,6 +29,7 @@ const MIGRATIONS: Array<[string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   ['20261203_009_events', events],
   ['20261203_012_lwa_secret_expiry', lwaSecretExpiry],
   ['20261203_013_notifications', notifications],
+  ['20261203_014_finances', finances],
   ['20261203_015_console_sessions', consoleSessions],
 ];
 

@@ -74,6 +74,11 @@ const schema = z.object({
   ORDER_SYNC_OVERLAP: duration.default(10 * 60_000),
   STOCK_SYNC_INTERVAL: duration.default(15 * 60_000),
   FBA_STOCK_SYNC_INTERVAL: duration.default(6 * 3_600_000),
+  FINANCE_SYNC_INTERVAL: duration.default(86_400_000),
+  /** Amazon's financial events may lag 48 hours: each finance sync reads again this far before its cursor. */
+  FINANCE_SYNC_OVERLAP: duration.default(72 * 3_600_000),
+  /** How far back an account's first finance sync reads (without --since). */
+  FINANCE_SYNC_LOOKBACK: duration.default(30 * 86_400_000),
   SHIP_RISK_MARGIN: duration.default(12 * 3_600_000),
   PII_RETENTION: duration.default(30 * 86_400_000),
   /** Hosts and CIDRs webhooks may reach although private, loopback or link-local: `127.0.0.1/32,wms.internal`. */

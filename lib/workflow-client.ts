@@ -1,6 +1,12 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { orderWorkflowId, stockSyncWorkflowId, webhookTaskQueue, webhookWorkflowId } from '../workflows/ids';
+import {
+  financeSyncWorkflowId,
+  orderWorkflowId,
+  stockSyncWorkflowId,
+  webhookTaskQueue,
+  webhookWorkflowId,
+} from '../workflows/ids';
 import { amazonUpdate, order } from '../workflows/order';
 import type { OrderHeader } from '../workflows/order-types';
 import {
@@ -107,6 +113,48 @@ export async function startWebhookDelivery(
     return true;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}
+
+/**
+ * A finance sync on demand. `manual` (connector finances sync): a run of its own, started at once. `transaction-update`
+ * (the TRANSACTION_UPDATE consumer): debounced like stock changes, one run per window of FINANCE_UPDATE_WINDOW_MS
+ * started at the window's end, so a burst of notifications (a settlement closing) costs one sync.
+ */
+export const FINANCE_UPDATE_WINDOW_MS = 60_000;
+
+export async function requestFinanceSync(
+  client: Client,
+  input: {
+    accountId: string;
+    taskQueue: string;
+    reason: 'manual' | 'transaction-update';
+    since?: string;
+    windowMs?: number;
+    now?: number;
+  },
+): Promise<{ workflowId: string; started: boolean }> {
+  const now = input.now ?? Date.now();
+  const args = [{ accountId: input.accountId, reason: input.reason, ...(input.since ? { since: input.since } : {}) }];
+  if (input.reason === 'manual') {
+    const workflowId = `${financeSyncWorkflowId(input.accountId)}:manual:${now}`;
+    await client.workflow.start('financeSync', { workflowId, taskQueue: input.taskQueue, args });
+    return { workflowId, started: true };
+  }
+  const windowMs = input.windowMs ?? FINANCE_UPDATE_WINDOW_MS;
+  const workflowId = `${financeSyncWorkflowId(input.accountId)}:updates:${Math.floor(now / windowMs)}`;
+  try {
+    await client.workflow.start('financeSync', {
+      workflowId,
+      taskQueue: input.taskQueue,
+      args,
+      startDelay: (Math.floor(now / windowMs) + 1) * windowMs - now,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return { workflowId, started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
     throw err;
   }
 }

@@ -4,7 +4,13 @@ import { listAccounts } from '../book/accounts';
 import { listWebhooks } from '../book/webhooks';
 import { startWebhookDelivery } from '../lib/workflow-client';
 import type { Config } from '../lib/config';
-import { fbaStockSyncWorkflowId, orderSyncWorkflowId, scheduleId, stockSyncWorkflowId } from '../workflows/ids';
+import {
+  fbaStockSyncWorkflowId,
+  financeSyncWorkflowId,
+  orderSyncWorkflowId,
+  scheduleId,
+  stockSyncWorkflowId,
+} from '../workflows/ids';
 
 interface ScheduleDefinition {
   id: string;
@@ -46,6 +52,17 @@ export function accountSchedules(config: Config, accountId: string): ScheduleDef
         workflowId: fbaStockSyncWorkflowId(accountId),
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         args: [{ accountId }],
+      },
+    },
+    {
+      id: scheduleId('finance-sync', accountId),
+      everyMs: config.FINANCE_SYNC_INTERVAL,
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'financeSync',
+        workflowId: financeSyncWorkflowId(accountId),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [{ accountId, reason: 'schedule' }],
       },
     },
   ];

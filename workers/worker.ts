@@ -5,6 +5,7 @@ import { createWebhookDeliveryActivities } from '../activities/webhook-delivery'
 import { parseAllowedTargets } from '../lib/webhook-target';
 import { webhookTaskQueue } from '../workflows/ids';
 import { createFbaStockSyncActivities } from '../activities/fba-stock-sync';
+import { createFinanceSyncActivities } from '../activities/finance-sync';
 import { createOrderActivities } from '../activities/order';
 import { createOrderSyncActivities } from '../activities/order-sync';
 import { createStockSyncActivities } from '../activities/stock-sync';
@@ -109,6 +110,13 @@ export async function createConnectorWorker(deps: ConnectorWorkerDeps): Promise<
       feedMessages: deps.metrics?.feedMessages,
     }),
     ...createFbaStockSyncActivities({ db: deps.db, spapi, logger: log }),
+    ...createFinanceSyncActivities({
+      db: deps.db,
+      spapi,
+      logger: log,
+      overlapMs: deps.config.FINANCE_SYNC_OVERLAP,
+      lookbackMs: deps.config.FINANCE_SYNC_LOOKBACK,
+    }),
   };
 
   // One bundle for both workers (webpack once).

@@ -36,7 +36,7 @@ async function accountExists(ctx: CliContext, accountId: string): Promise<void> 
 }
 
 /** After a stock change: a debounced stockSync of each account selling the product. Temporal down is not an error. */
-async function requestSyncs(ctx: CliContext, accounts: string[]): Promise<string[]> {
+export async function requestSyncs(ctx: CliContext, accounts: string[]): Promise<string[]> {
   if (accounts.length === 0) return [];
   try {
     const client = await ctx.getTemporal();

@@ -5,12 +5,14 @@ import * as backfill from './backfill';
 import * as catalog from './catalog';
 import * as deliveries from './deliveries';
 import * as failed from './failed';
+import * as finances from './finances';
 import * as keys from './keys';
 import * as marketplaces from './marketplaces';
 import * as notifications from './notifications';
 import * as ops from './ops';
 import * as orders from './orders';
 import * as pii from './pii';
+import * as returns from './returns';
 import * as sandbox from './sandbox';
 import * as servers from './servers';
 import * as start from './start';
@@ -40,6 +42,8 @@ const modules: Array<{ register(program: Command): void }> = [
   stockSync,
   webhooks,
   notifications,
+  finances,
+  returns,
 ];
 
 export function registerCommands(program: Command): void {

@@ -5,6 +5,8 @@ import type { App } from '../app';
 import { authenticate } from './auth';
 import { registerDocs } from './docs';
 import { registerEventRoutes } from './events';
+import { registerPayoutRoutes } from './payouts';
+import { registerReturnRoutes } from './returns';
 import { registerWebhookRoutes, WebhookRoutesOptions } from './webhooks';
 import { OrderRoutesOptions, registerOrderRoutes } from './orders';
 import { registerStockRoutes, StockRoutesOptions } from './stock';
@@ -39,6 +41,7 @@ export async function registerOpenApi(app: App): Promise<void> {
         { name: 'events', description: 'What changed: the feed, and webhooks' },
         { name: 'accounts', description: 'Seller accounts and how their syncs stand' },
         { name: 'health', description: 'Liveness and readiness, without a token' },
+        { name: 'payouts', description: 'Amazon’s payouts, fees and refunds, reconciled (Finances)' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -53,6 +56,8 @@ export async function registerApiV1(app: App, options: ApiV1Options): Promise<vo
       registerOrderRoutes(api, options);
       registerStockRoutes(api, options);
       registerEventRoutes(api, options);
+      registerPayoutRoutes(api, options);
+      registerReturnRoutes(api, options);
       registerWebhookRoutes(api, options);
     },
     { prefix: '/v1' },
