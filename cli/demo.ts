@@ -6,7 +6,7 @@ import { importProducts } from '../book/products';
 import type { Config } from '../lib/config';
 import { startMoto } from '../lib/moto';
 import { keyringFromEnv } from '../lib/secrets';
-import { subscribeAccount } from './notification-subscriptions';
+import { NOTIFICATION_TYPES, subscribeAccount } from './notification-subscriptions';
 import { startSandbox } from '../sandbox';
 import { DEMO_SELLERS, seedDemo } from '../sandbox/demo';
 import { CATALOG } from '../sandbox/generator-data';
@@ -103,7 +103,9 @@ export async function subscribeDemoAccounts(db: Db, config: Config, accountIds: 
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: DEMO_QUEUE }));
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     const queueArn = attributes.Attributes!.QueueArn!;
-    for (const accountId of accountIds) await subscribeAccount(db, config, { accountId, queueArn, queueUrl: QueueUrl });
+    for (const accountId of accountIds)
+      for (const notificationType of NOTIFICATION_TYPES)
+        await subscribeAccount(db, config, { accountId, queueArn, queueUrl: QueueUrl, notificationType });
     return QueueUrl!;
   } finally {
     sqs.destroy();

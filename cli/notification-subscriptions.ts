@@ -14,6 +14,9 @@ import { keyringFromEnv } from '../lib/secrets';
  */
 
 export const ORDER_CHANGE = 'ORDER_CHANGE';
+/** What the worker's consumer handles: orders in seconds, and Finances updates that start a financeSync. */
+export const NOTIFICATION_TYPES = [ORDER_CHANGE, 'TRANSACTION_UPDATE'] as const;
+export type SubscribedType = (typeof NOTIFICATION_TYPES)[number];
 
 function spApiFor(db: Db, config: Config): SpApi {
   return new SpApi(new SpApiClients(db, keyringFromEnv()), new RateLimiter(db, { speedup: config.SPAPI_RATE_SPEEDUP }));
@@ -22,19 +25,20 @@ function spApiFor(db: Db, config: Config): SpApi {
 export async function subscribeAccount(
   db: Db,
   config: Config,
-  input: { accountId: string; queueArn: string; queueUrl?: string },
+  input: { accountId: string; queueArn: string; queueUrl?: string; notificationType?: SubscribedType },
 ) {
+  const notificationType = input.notificationType ?? ORDER_CHANGE;
   if (!/^arn:aws:sqs:[^:\s]+:[^:\s]+:\S+$/.test(input.queueArn))
     throw new UserError(
       `--queue-arn ${input.queueArn} is not an SQS queue ARN: use arn:aws:sqs:<region>:<account>:<queue>`,
     );
   const amazon = await subscribe(spApiFor(db, config), input.accountId, {
     arn: input.queueArn,
-    notificationType: ORDER_CHANGE,
+    notificationType,
   });
   const saved = await saveSubscription(db, {
     accountId: input.accountId,
-    notificationType: ORDER_CHANGE,
+    notificationType,
     destinationId: amazon.destination.destinationId,
     subscriptionId: amazon.subscription.subscriptionId,
     queueArn: input.queueArn,
@@ -49,13 +53,19 @@ export async function subscribeAccount(
 }
 
 /** Deletes the subscription at Amazon (the destination stays: other sellers of the application may use it). */
-export async function unsubscribeAccount(db: Db, config: Config, accountId: string) {
-  const current = await findSubscription(db, { accountId, notificationType: ORDER_CHANGE });
-  if (!current) throw new UserError(`account ${accountId} has no ${ORDER_CHANGE} subscription: see notifications list`);
+export async function unsubscribeAccount(
+  db: Db,
+  config: Config,
+  accountId: string,
+  notificationType: SubscribedType = ORDER_CHANGE,
+) {
+  const current = await findSubscription(db, { accountId, notificationType });
+  if (!current)
+    throw new UserError(`account ${accountId} has no ${notificationType} subscription: see notifications list`);
   await deleteSubscriptionById(spApiFor(db, config), accountId, {
-    notificationType: ORDER_CHANGE,
+    notificationType,
     subscriptionId: current.subscriptionId,
   });
-  await removeSubscription(db, { accountId, notificationType: ORDER_CHANGE });
+  await removeSubscription(db, { accountId, notificationType });
   return current;
 }

@@ -132,6 +132,8 @@ export async function requestFinanceSync(
     reason: 'manual' | 'transaction-update';
     since?: string;
     windowMs?: number;
+    /** Not before this time (ms): what the update is about must be readable by then. */
+    notBefore?: number;
     now?: number;
   },
 ): Promise<{ workflowId: string; started: boolean }> {
@@ -143,13 +145,15 @@ export async function requestFinanceSync(
     return { workflowId, started: true };
   }
   const windowMs = input.windowMs ?? FINANCE_UPDATE_WINDOW_MS;
-  const workflowId = `${financeSyncWorkflowId(input.accountId)}:updates:${Math.floor(now / windowMs)}`;
+  // One run per window of the time it may start: updates that become readable in the same window share it.
+  const window = Math.floor(Math.max(now, input.notBefore ?? now) / windowMs);
+  const workflowId = `${financeSyncWorkflowId(input.accountId)}:updates:${window}`;
   try {
     await client.workflow.start('financeSync', {
       workflowId,
       taskQueue: input.taskQueue,
       args,
-      startDelay: (Math.floor(now / windowMs) + 1) * windowMs - now,
+      startDelay: (window + 1) * windowMs - now,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
     return { workflowId, started: true };

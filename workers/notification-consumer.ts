@@ -17,7 +17,7 @@ import {
   sweepProcessedNotifications,
 } from '../book/notifications';
 import type { Logger } from '../lib/logger';
-import { orderChangeHandler, NotificationHandler } from './notification-handlers';
+import { orderChangeHandler, NotificationHandler, transactionUpdateHandler } from './notification-handlers';
 
 /**
  * The long-poll consumer of the SQS queues accounts subscribed to (docs/notifications.md), in the worker process. One
@@ -38,6 +38,10 @@ export interface ConsumerOptions {
   /** Backoff bounds while a queue cannot be reached. */
   minBackoffMs: number;
   maxBackoffMs: number;
+  /** TRANSACTION_UPDATE's debounce: one financeSync per window per account (a minute; tests shorten it). */
+  financeUpdateWindowMs?: number;
+  /** How long after its posting a transaction can be read (Amazon: 2 minutes; tests shorten it with the sandbox's). */
+  financeReadLagMs?: number;
 }
 
 export const CONSUMER_DEFAULTS: ConsumerOptions = {
@@ -105,7 +109,12 @@ export class NotificationConsumer {
         rateSpeedup: deps.rateSpeedup,
         searchLagMs: deps.searchLagMs,
       }),
-      // TRANSACTION_UPDATE: register its handler here (finances); until then its messages are set aside as unsupported.
+      TRANSACTION_UPDATE: transactionUpdateHandler({
+        temporal: deps.temporal,
+        taskQueue: deps.taskQueue,
+        windowMs: deps.options?.financeUpdateWindowMs,
+        readLagMs: deps.options?.financeReadLagMs,
+      }),
     };
   }
 

@@ -1,8 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db';
-import { checkOrderChange, Checked, NotificationEnvelope, orderChangeHeader } from '../activities/spapi/order-change';
+import {
+  checkOrderChange,
+  checkTransactionUpdate,
+  Checked,
+  NotificationEnvelope,
+  orderChangeHeader,
+} from '../activities/spapi/order-change';
 import { orderAmazonUpdatedAt } from '../book/notifications';
-import { signalOrder } from '../lib/workflow-client';
+import { requestFinanceSync, signalOrder } from '../lib/workflow-client';
 import { scheduleId } from '../workflows/ids';
 import { isPending } from '../workflows/order-types';
 import { GetOrderBacklog } from './notification-quota';
@@ -10,7 +16,7 @@ import { GetOrderBacklog } from './notification-quota';
 /**
  * What the consumer does with each notification type: check the message, name its seller, handle it. The consumer
  * routes by NotificationType through a map of these (workers/notification-consumer.ts); a type with no handler is set
- * aside as unsupported. TRANSACTION_UPDATE gets one when finances land.
+ * aside as unsupported.
  */
 export interface NotificationHandler {
   check(message: unknown): Checked<NotificationEnvelope>;
@@ -71,6 +77,40 @@ export function orderChangeHandler(deps: {
       // The same signal-with-start as orderSync's dispatch (lib/workflow-client.ts): a header, no buyer data.
       await signalOrder(deps.temporal, { taskQueue: deps.taskQueue, accountId, header: h });
       return { ok: true, outcome: 'signalled', subject: h.amazonOrderId };
+    },
+  };
+}
+
+/**
+ * TRANSACTION_UPDATE: the account's financeSync, debounced (one run per window, started at its end, reading from the
+ * account's cursor), so a burst of Amazon's updates costs one listTransactions pass. The message names no transaction
+ * we could fetch alone; the sync's overlap and cursor find it.
+ */
+export function transactionUpdateHandler(deps: {
+  temporal: Client;
+  taskQueue: string;
+  windowMs?: number;
+  /** listTransactions shows only what was posted over 2 minutes before the request (Amazon's rule; tests shorten it). */
+  readLagMs?: number;
+}): NotificationHandler {
+  return {
+    check: checkTransactionUpdate,
+    sellerId: (e) => e.Payload.TransactionUpdateNotification?.SellingPartnerMetadata?.SellingPartnerId,
+    async handle(accountId, envelope) {
+      const posted: string | undefined = envelope.Payload.TransactionUpdateNotification?.PostedDate;
+      // A posted date ahead of our clock is clock skew (Amazon published it, so it has posted it): count from now.
+      const postedAt = Math.min(
+        posted && !Number.isNaN(Date.parse(posted)) ? Date.parse(posted) : Infinity,
+        Date.now(),
+      );
+      const { workflowId } = await requestFinanceSync(deps.temporal, {
+        accountId,
+        taskQueue: deps.taskQueue,
+        reason: 'transaction-update',
+        windowMs: deps.windowMs,
+        notBefore: postedAt + (deps.readLagMs ?? SEARCH_LAG_MS),
+      });
+      return { ok: true, outcome: 'signalled', subject: `${workflowId}${posted ? ` (posted ${posted})` : ''}` };
     },
   };
 }

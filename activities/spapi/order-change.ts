@@ -5,8 +5,8 @@ import { spApiModel } from '../../lib/sp-api-models';
 import type { OrderHeader } from '../../workflows/order-types';
 
 /**
- * The ORDER_CHANGE notification (lib/sp-api-models/OrderChangeNotification.json, Amazon's JSON Schema): checked
- * against the schema, then reduced to the header an order workflow is signalled with. Pure: no I/O.
+ * Amazon's notifications (lib/sp-api-models/*Notification.json, its JSON Schemas): checked against the schema; an
+ * ORDER_CHANGE is then reduced to the header an order workflow is signalled with. Pure: no I/O.
  */
 
 /** Summary.OrderStatus (Orders v0 words) → Orders 2026-01-01 FulfillmentStatus, what our headers carry. */
@@ -31,34 +31,43 @@ export interface NotificationEnvelope {
   NotificationMetadata: { ApplicationId: string; SubscriptionId: string; PublishTime: string; NotificationId: string };
 }
 
-let validator: ValidateFunction | undefined;
+const validators = new Map<string, ValidateFunction>();
 
-/** Amazon's schema, compiled once per process (ajv, formats checked). */
-function orderChangeValidator(): ValidateFunction {
-  if (!validator) {
-    const schema = { ...spApiModel('OrderChangeNotification.json') };
+/** Amazon's schema of a notification (a file of lib/sp-api-models), compiled once per process (ajv, formats checked). */
+function notificationValidator(file: string): ValidateFunction {
+  let validate = validators.get(file);
+  if (!validate) {
+    const schema = { ...spApiModel(file) };
     delete schema.$schema; // draft-07, ajv's default; its meta-schema URL without '#' is not one ajv knows
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
-    validator = ajv.compile(schema);
+    validate = ajv.compile(schema);
+    validators.set(file, validate);
   }
-  return validator;
+  return validate;
 }
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** The message against Amazon's schema: the envelope, or the first few violations with their JSON paths. */
-export function checkOrderChange(message: unknown): Checked<NotificationEnvelope> {
-  const validate = orderChangeValidator();
+/** A message against Amazon's schema of its type: the envelope, or the first few violations with their JSON paths. */
+function checkNotification(schemaFile: string, type: string, message: unknown): Checked<NotificationEnvelope> {
+  const validate = notificationValidator(schemaFile);
   if (validate(message)) {
     const envelope = message as NotificationEnvelope;
-    if (envelope.NotificationType !== 'ORDER_CHANGE')
-      return { ok: false, reason: `NotificationType ${envelope.NotificationType} is not ORDER_CHANGE` };
+    if (envelope.NotificationType !== type)
+      return { ok: false, reason: `NotificationType ${envelope.NotificationType} is not ${type}` };
     return { ok: true, value: envelope };
   }
   const errors = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`);
-  return { ok: false, reason: `not an ORDER_CHANGE notification by Amazon's schema: ${errors.join('; ')}` };
+  return { ok: false, reason: `not a valid ${type} notification by Amazon's schema: ${errors.join('; ')}` };
 }
+
+export const checkOrderChange = (message: unknown) =>
+  checkNotification('OrderChangeNotification.json', 'ORDER_CHANGE', message);
+
+/** TRANSACTION_UPDATE (Finances): only its seller matters to us, the sync reads from the account's cursor. */
+export const checkTransactionUpdate = (message: unknown) =>
+  checkNotification('TransactionUpdateNotification.json', 'TRANSACTION_UPDATE', message);
 
 const validTime = (t: unknown): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t));
 

@@ -1,10 +1,10 @@
-import type { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { listSetAsideNotifications, listSubscriptions, processedNotificationCounts } from '../../book/notifications';
 import { withContext } from '../context';
-import { subscribeAccount, unsubscribeAccount } from '../notification-subscriptions';
+import { NOTIFICATION_TYPES, ORDER_CHANGE, subscribeAccount, unsubscribeAccount } from '../notification-subscriptions';
 import { print, table } from '../output';
 
-/** `connector notifications`: Amazon's ORDER_CHANGE notifications through an SQS queue (docs/notifications.md). */
+/** `connector notifications`: Amazon's ORDER_CHANGE and TRANSACTION_UPDATE notifications through SQS (docs/notifications.md). */
 export function register(program: Command): void {
   const notifications = program
     .command('notifications')
@@ -13,9 +13,10 @@ export function register(program: Command): void {
   notifications
     .command('subscribe')
     .description(
-      "subscribe an account to ORDER_CHANGE on an SQS queue (Amazon's destination and subscription; idempotent)",
+      "subscribe an account to ORDER_CHANGE (or TRANSACTION_UPDATE) on an SQS queue (Amazon's destination and subscription; idempotent)",
     )
     .requiredOption('--account <id>', 'the seller account')
+    .addOption(notificationTypeOption())
     .requiredOption('--queue-arn <arn>', 'the SQS queue, arn:aws:sqs:<region>:<account>:<name>')
     .option('--queue-url <url>', 'its URL, if GetQueueUrl cannot find it from the ARN')
     .action((opts, cmd: Command) =>
@@ -24,6 +25,7 @@ export function register(program: Command): void {
           accountId: opts.account,
           queueArn: opts.queueArn,
           queueUrl: opts.queueUrl,
+          notificationType: opts.type,
         });
         const what = s.subscriptionCreated ? 'subscribed' : 'already subscribed';
         print(
@@ -94,11 +96,14 @@ export function register(program: Command): void {
 
   notifications
     .command('unsubscribe')
-    .description("delete the account's ORDER_CHANGE subscription at Amazon; orderSync keeps polling")
+    .description(
+      "delete the account's ORDER_CHANGE (or --type) subscription at Amazon; the scheduled syncs keep polling",
+    )
     .requiredOption('--account <id>', 'the seller account')
+    .addOption(notificationTypeOption())
     .action((opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const removed = await unsubscribeAccount(ctx.getDb(), ctx.config, opts.account);
+        const removed = await unsubscribeAccount(ctx.getDb(), ctx.config, opts.account, opts.type);
         print(
           cmd,
           { ...removed, removed: true },
@@ -106,4 +111,9 @@ export function register(program: Command): void {
         );
       }),
     );
+}
+
+/** ORDER_CHANGE: orders in seconds; TRANSACTION_UPDATE: a financeSync soon after Amazon posts a transaction. */
+function notificationTypeOption(): Option {
+  return new Option('--type <type>', 'the notification type').choices([...NOTIFICATION_TYPES]).default(ORDER_CHANGE);
 }

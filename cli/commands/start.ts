@@ -205,7 +205,7 @@ async function startEverything(
       notifyDemo = async () => {
         const queueUrl = await subscribeDemoAccounts(db, config, demo.accountIds);
         say(
-          `Notifications (SQS)     ${queueUrl} (moto): ORDER_CHANGE of ${demo.accountIds.join(', ')}, orderSync every ${config.ORDER_SYNC_INTERVAL / 60_000} min as the safety net`,
+          `Notifications (SQS)     ${queueUrl} (moto): ORDER_CHANGE and TRANSACTION_UPDATE of ${demo.accountIds.join(', ')}, orderSync every ${config.ORDER_SYNC_INTERVAL / 60_000} min as the safety net`,
         );
       };
   }

@@ -28,7 +28,13 @@ beforeAll(async () => {
   h = await startHarness({
     accounts: [account],
     logger,
-    notifications: { refreshMs: 300, waitTimeSeconds: 1, minBackoffMs: 200, maxBackoffMs: 2_000 },
+    notifications: {
+      refreshMs: 300,
+      waitTimeSeconds: 1,
+      minBackoffMs: 200,
+      maxBackoffMs: 2_000,
+      financeUpdateWindowMs: 1_000,
+    },
   });
   queue = await newQueue(sqs, 'connector-orders');
 });
@@ -186,7 +192,9 @@ test('a malformed message and one of an unsupported type are set aside with the 
   });
   const reasons = setAside.map((r) => r.reason).sort();
   expect((await cli('notifications', 'poison')).map((r: any) => r.reason).sort()).toEqual(reasons);
-  expect(reasons[0]).toMatch(/^not an ORDER_CHANGE notification by Amazon's schema: .*must have required property/);
+  expect(reasons[0]).toMatch(
+    /^not a valid ORDER_CHANGE notification by Amazon's schema: .*must have required property/,
+  );
   expect(reasons).toContain('the body is not JSON');
   expect(reasons).toContain(
     'unsupported notification type LISTINGS_ITEM_STATUS_CHANGE: no handler is registered for it',
@@ -212,8 +220,42 @@ test('SQS down 15 s (the 60 s outage, time-scaled against a 2 s backoff cap): no
   expect(lines.filter((l) => /the queue answers again/.test(l.msg))).toHaveLength(1);
 });
 
+test("TRANSACTION_UPDATE on the same queue starts the account's financeSync (debounced), from a real message of the sandbox", async () => {
+  const subscribed = await cli(
+    'notifications',
+    'subscribe',
+    '--account',
+    account.id,
+    '--queue-arn',
+    queue.arn,
+    '--type',
+    'TRANSACTION_UPDATE',
+  );
+  expect(subscribed).toMatchObject({ notificationType: 'TRANSACTION_UPDATE', subscriptionCreated: true });
+  await h.admin.setConfig({ financeLag: '0s', minBeforeLagSeconds: 1 });
+  const id = await placeOrder();
+  await h.admin.setOrderStatus(id, 'SHIPPED'); // Amazon's Shipment transaction: the sandbox publishes TRANSACTION_UPDATE
+  const handled = await eventually(async () => {
+    const rows = await h.testDb
+      .db('processed_notifications')
+      .where({ account_id: account.id, notification_type: 'TRANSACTION_UPDATE' });
+    expect(rows.length).toBeGreaterThan(0);
+    return rows;
+  }, 30_000);
+  expect(handled.every((r) => r.outcome === 'signalled')).toBe(true);
+  // The run it requested: one per window, on the worker's task queue (what it reads is financeSync's own test).
+  await eventually(async () => {
+    const runs: string[] = [];
+    for await (const w of h.client.workflow.list({ query: `WorkflowType = 'financeSync'` })) runs.push(w.workflowId);
+    expect(runs.some((r) => r.startsWith(`finance-sync:${account.id}:updates:`))).toBe(true);
+  }, 30_000);
+  await cli('notifications', 'unsubscribe', '--account', account.id, '--type', 'TRANSACTION_UPDATE');
+});
+
 test('unsubscribe deletes the subscription at Amazon; the consumer stops polling the queue', async () => {
+  const deletes = async () => (await h.admin.stats()).operations.deleteSubscriptionById?.calls ?? 0;
+  const before = await deletes();
   await cli('notifications', 'unsubscribe', '--account', account.id);
-  expect((await h.admin.stats()).operations.deleteSubscriptionById?.calls).toBe(1);
+  expect(await deletes()).toBe(before + 1);
   await eventually(async () => expect(h.connector.notifications?.queues()).toEqual([]));
 });
