@@ -12,6 +12,7 @@ import * as events from './migrations/20261203_009_events';
 import * as lwaSecretExpiry from './migrations/20261203_012_lwa_secret_expiry';
 import * as notifications from './migrations/20261203_013_notifications';
 import * as consoleSessions from './migrations/20261203_015_console_sessions';
+import * as pickListOrder from './migrations/20261203_016_pick_list_order';
 
 export type Db = Knex;
 
@@ -29,6 +30,7 @@ const MIGRATIONS: Array<[string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   ['20261203_012_lwa_secret_expiry', lwaSecretExpiry],
   ['20261203_013_notifications', notifications],
   ['20261203_015_console_sessions', consoleSessions],
+  ['20261203_016_pick_list_order', pickListOrder],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {
