@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createToken, SCOPES } from '../book/api-tokens';
+import type { Db } from '../db';
 import { importProducts } from '../book/products';
 import { SandboxAdmin } from '../sandbox/admin-client';
 import { startApiServer } from '../servers/api';
@@ -66,6 +67,9 @@ runBench(async () => {
     });
     const open = Number((await db('deliveries').where({ state: 'open' }).count({ n: '*' }))[0].n);
     log(`imported in ${(importMs / 1000).toFixed(1)} s; ${open} open deliveries`);
+    // What autovacuum does within a minute of a load this size: without statistics (state = 'open' priced as rare) the
+    // planner may sort a bitmap scan's 5,000 rows rather than walk the pick list's index (docs/benchmarks.md).
+    await db.raw('ANALYZE');
     const token = (await createToken(db, { name: 'bench', scopes: [...SCOPES] })).secret;
     const reader = (await createToken(db, { name: 'bench-reader', scopes: ['read'] })).secret;
     const call = async (method: string, url: string, secret: string, body?: unknown) => {
@@ -99,6 +103,9 @@ runBench(async () => {
         if (seen < open) throw new Error(`the walk saw ${seen} deliveries of ${open}`);
       }
     }
+
+    // The pick list's statement itself, as the API sent it for a page halfway through the walk, under EXPLAIN ANALYZE.
+    const plan = await explainPickList(db, (cursor) => call('GET', `/v1/deliveries?limit=100${cursor}`, reader), open);
 
     // (2) Counted stock in: ROWS products, three PUTs of all rows (each changes every quantity).
     await importProducts(db, {
@@ -186,6 +193,7 @@ runBench(async () => {
         row('POST shipment until Amazon answers', shipments, 's', 'p95 ≤ 2 s'),
       ]),
     );
+    console.log(`the pick list's statement, a page halfway (EXPLAIN ANALYZE):\n${plan}`);
     console.log(
       `shipments: ${JSON.stringify(answers)}; confirmShipment calls ${stats?.calls ?? 0}, 429s ${stats?.['429'] ?? 0} (sandbox at Amazon's rate: 2/s, burst 10)`,
     );
@@ -201,3 +209,21 @@ runBench(async () => {
     await database.drop();
   }
 });
+
+/** The page's SQL and bindings as knex sent them (its first statement, on deliveries), run again under EXPLAIN ANALYZE. */
+async function explainPickList(db: Db, get: (cursor: string) => Promise<{ json: any }>, open: number): Promise<string> {
+  let cursor = '';
+  for (let page = 0; page < Math.floor(open / 200); page++) cursor = `&cursor=${(await get(cursor)).json.nextCursor}`;
+  let statement: { sql: string; bindings: unknown[] } | undefined;
+  const listen = (q: { sql: string; bindings: unknown[] }) => {
+    if (!statement && q.sql.includes('"deliveries" as "d"')) statement = q;
+  };
+  db.on('query', listen);
+  await get(cursor).finally(() => db.off('query', listen));
+  if (!statement) throw new Error("the pick list's statement was not seen");
+  const { rows } = await db.raw(
+    `EXPLAIN (ANALYZE, BUFFERS) ${statement.sql.replace(/\$\d+/g, '?')}`,
+    statement.bindings as any[],
+  );
+  return rows.map((r: any) => `  ${r['QUERY PLAN']}`).join('\n');
+}

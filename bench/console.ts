@@ -50,7 +50,9 @@ async function seed(db: Db): Promise<void> {
      SELECT o.id, 'item:' || k, k, 'product', 'SKU-' || ((o.id * k) % 500 + 1), 'Product', k
      FROM sale_orders o CROSS JOIN generate_series(1, 2) k`,
   );
-  await db.raw(`INSERT INTO deliveries (order_id, ref, state) SELECT id, 'main', 'open' FROM sale_orders`);
+  await db.raw(
+    `INSERT INTO deliveries (order_id, ref, state, latest_ship_date) SELECT id, 'main', 'open', latest_ship_date FROM sale_orders`,
+  );
   await db.raw(
     `INSERT INTO delivery_lines (delivery_id, order_line_id, product_id, sku, quantity)
      SELECT d.id, l.id, p.id, l.sku, l.quantity FROM deliveries d

@@ -151,6 +151,13 @@ async function writeOrder(
     .merge(header)
     .returning(['id']);
   const orderId = row.id as number;
+  // The pick list sorts deliveries by their own copy of the date (migration 016): a re-import that moves it moves theirs.
+  if (
+    existing &&
+    new Date(existing.latest_ship_date ?? 0).getTime() !== new Date(mapped.latestShipDate ?? 0).getTime()
+  ) {
+    await trx('deliveries').where({ order_id: orderId }).update({ latest_ship_date: mapped.latestShipDate });
+  }
 
   const lines = await upsertLines(trx, accountId, orderId, mapped, purged, systemProducts);
   // Lines Amazon no longer reports (and no delivery references) go; referenced ones stay for the warehouse's record.
@@ -322,7 +329,13 @@ async function insertFbmDelivery(
   lines: Map<string, SavedLine>,
 ): Promise<boolean> {
   const [delivery] = await trx('deliveries')
-    .insert({ order_id: orderId, ref: 'main', state: 'open', gift_message: mapped.giftMessage })
+    .insert({
+      order_id: orderId,
+      ref: 'main',
+      state: 'open',
+      gift_message: mapped.giftMessage,
+      latest_ship_date: mapped.latestShipDate,
+    })
     .onConflict(['order_id', 'ref'])
     .ignore()
     .returning('id');

@@ -61,8 +61,9 @@ export const pickList = operation(
     output: z.object({ items: z.array(PickListDelivery), nextCursor: z.string().nullable() }),
   },
   async (db, input) => {
-    // Unknown ship dates last: the sort key is the date or +infinity, then the delivery id.
-    const shipKey = `COALESCE(o.latest_ship_date, 'infinity'::timestamptz)`;
+    // Unknown ship dates last: the sort key is the order's date (the delivery's copy, migration 016) or +infinity, then
+    // the delivery id: for open deliveries, the partial index deliveries_open_ship_key_index walked from the cursor on.
+    const shipKey = `COALESCE(d.latest_ship_date, 'infinity'::timestamptz)`;
     const q = db('deliveries as d')
       .join('sale_orders as o', 'o.id', 'd.order_id')
       .leftJoin('marketplaces as m', 'm.id', 'o.marketplace_id')
@@ -77,13 +78,12 @@ export const pickList = operation(
         'o.state as order_state',
         'o.ship_by_status',
         'o.ship_service_level',
-        'o.latest_ship_date',
         'o.delivery_address_id',
         'm.code as marketplace_code',
         db.raw(`${shipKey}::text AS ship_key`),
       );
     if (input.account) q.where('o.account_id', input.account);
-    if (input.shipBefore) q.where('o.latest_ship_date', '<', input.shipBefore);
+    if (input.shipBefore) q.where('d.latest_ship_date', '<', input.shipBefore);
     if (input.cursor) {
       const [shipKeyText, id] = decodeCursor(z.tuple([z.string(), z.number().int()]), input.cursor);
       q.whereRaw(`(${shipKey}, d.id) > (?::timestamptz, ?)`, [shipKeyText, id]);

@@ -149,7 +149,7 @@ export async function openDeliveryLines(trx: Knex, orderId: number) {
 /** The package's delivery and lines, the backorder reduced, the stock moved out to the customer. */
 async function insertPackage(
   trx: Knex,
-  order: { id: number },
+  order: { id: number; latest_ship_date: Date | null },
   packageReferenceId: number,
   shipment: ShipmentInput,
   allocation: Allocation,
@@ -162,6 +162,7 @@ async function insertPackage(
       order_id: order.id,
       ref: `pkg:${packageReferenceId}`,
       state: 'done',
+      latest_ship_date: order.latest_ship_date,
       package_reference_id: packageReferenceId,
       carrier_code: carrier.carrierCode,
       carrier_name: carrier.carrierName ?? null,

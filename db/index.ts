@@ -13,6 +13,7 @@ import * as lwaSecretExpiry from './migrations/20261203_012_lwa_secret_expiry';
 import * as notifications from './migrations/20261203_013_notifications';
 import * as finances from './migrations/20261203_014_finances';
 import * as consoleSessions from './migrations/20261203_015_console_sessions';
+import * as pickListOrder from './migrations/20261203_016_pick_list_order';
 
 export type Db = Knex;
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Array<[string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   ['20261203_013_notifications', notifications],
   ['20261203_014_finances', finances],
   ['20261203_015_console_sessions', consoleSessions],
+  ['20261203_016_pick_list_order', pickListOrder],
 ];
 
 const migrationSource: Knex.MigrationSource<string> = {

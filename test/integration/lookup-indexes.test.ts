@@ -2,7 +2,7 @@ import { createTestDatabase, TestDatabase } from '../support/db';
 
 /**
  * The lookups that scanned sale_orders at 200,000 orders (bench/order-lookup.ts) have an index of their own
- * (migration 007). With sequential scans priced out, the planner names the index: without it, it still scans.
+ * (migration 007), and the pick list's page has one (016). With sequential scans priced out, the planner names the index: without it, it still scans.
  */
 let t: TestDatabase;
 beforeAll(async () => {
@@ -50,6 +50,15 @@ it.each([
     'SELECT amazon_order_id FROM amazon_order_snapshots WHERE last_updated_time < now() LIMIT 1',
     [],
     /amazon_order_snapshots_last_updated_time_index/,
+  ],
+  [
+    'the pick list, a page of open deliveries from its cursor (migration 016)',
+    `SELECT d.id FROM deliveries d JOIN sale_orders o ON o.id = d.order_id
+     WHERE o.channel = 'FBM' AND d.state = 'open'
+       AND (COALESCE(d.latest_ship_date, 'infinity'::timestamptz), d.id) > (?::timestamptz, ?)
+     ORDER BY COALESCE(d.latest_ship_date, 'infinity'::timestamptz), d.id LIMIT 101`,
+    ['2026-12-03T00:00:00Z', 1],
+    /Index Scan using deliveries_open_ship_key_index[\s\S]*Index Cond: \(ROW\(COALESCE/,
   ],
 ])('%s uses its index', async (_name, sql, bindings, index) => {
   const plan = await planOf(sql, bindings);
