@@ -5,7 +5,7 @@
  * the current workflow code: a change that would break running workflows fails CI.
  *
  * Re-record only on purpose (a new scenario, or after a change guarded by patched()): old histories are the point.
- * A new workflow type or path gets its entry in `scenarios`; `npm run histories:record -- <name>` rewrites only that file.
+ * A new workflow type or path gets its entry in `scenarios`; `npm run histories:record -- <name>` runs and rewrites only that one.
  * Payloads are sealed with the harness's test key (TEST_SECRET_KEY), as in production with the production key.
  */
 import { execFileSync } from 'child_process';
@@ -207,6 +207,22 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'financeSync.shipment',
+    async run(h) {
+      await h.admin.setConfig({ financeLag: '0s' });
+      const orderId = '113-7000009-0000009';
+      await h.admin.addOrders(account.sellerId, [recent(fixture('us-fbm-gift-promotions.json'), orderId)]);
+      await h.admin.setOrderStatus(orderId, 'SHIPPED', { at: minutesAgo(10) });
+      const workflowId = `finance-sync:${account.id}:recorded`;
+      await h.client.workflow.execute('financeSync', {
+        taskQueue: h.taskQueue,
+        workflowId,
+        args: [{ accountId: account.id, reason: 'manual' }],
+      });
+      return workflowId;
+    },
+  },
+  {
     name: 'webhookDelivery.delivered-then-gone',
     async run(h) {
       const receiver = await webhookReceiver();
@@ -263,8 +279,8 @@ async function main(): Promise<void> {
   });
   try {
     for (const scenario of scenarios) {
-      const workflowId = await scenario.run(h);
       if (only.length && !only.includes(scenario.name)) continue;
+      const workflowId = await scenario.run(h);
       const file = path.join(__dirname, `${scenario.name}.json`);
       fs.writeFileSync(file, showHistory(workflowId));
       process.stdout.write(

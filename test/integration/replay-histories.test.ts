@@ -40,7 +40,9 @@ describe('recorded workflow histories replay with the current workflow code', ()
             .workflowType.name,
       ),
     );
-    expect([...types].sort()).toEqual(expect.arrayContaining(['fbaStockSync', 'order', 'orderSync', 'stockSync']));
+    expect([...types].sort()).toEqual(
+      expect.arrayContaining(['fbaStockSync', 'financeSync', 'order', 'orderSync', 'stockSync', 'webhookDelivery']),
+    );
   });
 
   it('replays each history without a nondeterminism error', async () => {
