@@ -36,7 +36,7 @@ export function registerReturnRoutes(app: App, options: StockRoutesOptions): voi
         description:
           'Once per return: a second receipt is 422. The accounts selling the products get their debounced stockSync, as PUT /v1/stock.',
         tags: ['stock'],
-        params: z.object({ id: z.coerce.number().int().positive() }),
+        params: z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) }),
         headers: z.object({ 'idempotency-key': z.string().max(200).optional() }),
         response: {
           200: z.object({ return: ReturnView, moved: z.number().int(), stockSyncRequested: z.array(z.string()) }),
