@@ -3,7 +3,7 @@ import net from 'net';
 import os from 'os';
 import path from 'path';
 import { UserError } from '../../lib/errors';
-import { freePort, resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
+import { freePort, freePorts, resolveTemporalCli, startDevServer } from '../../lib/temporal-cli';
 import { runCli } from '../support/cli';
 
 /** Listens on a free port of 127.0.0.1 until closed: a port someone else already uses. */
@@ -26,16 +26,17 @@ describe('ports and first-run steps, in one line naming the fix', () => {
     const ui = await takenPort();
     const sandbox = await takenPort();
     const dataDir = tempDir();
+    const [pgPort, temporalPort, codecPort, metricsPort] = await freePorts(4);
     try {
       const result = await runCli(['start'], {
         CONNECTOR_DATA_DIR: dataDir,
         DATABASE_URL: '', // embedded PostgreSQL: it would start first
         TEMPORAL_ADDRESS: '', // a dev server of its own
-        CONNECTOR_PG_PORT: String(await freePort()),
-        TEMPORAL_PORT: String(await freePort()),
+        CONNECTOR_PG_PORT: String(pgPort),
+        TEMPORAL_PORT: String(temporalPort),
         TEMPORAL_UI_PORT: String(ui.port),
-        CONNECTOR_CODEC_PORT: String(await freePort()),
-        CONNECTOR_METRICS_PORT: String(await freePort()),
+        CONNECTOR_CODEC_PORT: String(codecPort),
+        CONNECTOR_METRICS_PORT: String(metricsPort),
         SANDBOX_PORT: String(sandbox.port),
       });
       expect(result.thrown).toBeInstanceOf(UserError);
@@ -52,14 +53,14 @@ describe('ports and first-run steps, in one line naming the fix', () => {
   });
 
   it('`connector start` refuses two settings that name the same port', async () => {
-    const port = String(await freePort());
+    const [port, sandboxPort] = (await freePorts(2)).map(String);
     const result = await runCli(['start', '--no-ui'], {
       CONNECTOR_DATA_DIR: tempDir(),
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
       TEMPORAL_ADDRESS: '',
       TEMPORAL_PORT: port,
       CONNECTOR_METRICS_PORT: port,
-      SANDBOX_PORT: String(await freePort()),
+      SANDBOX_PORT: sandboxPort,
     });
     expect(result.error).toBe(
       `cannot start: TEMPORAL_PORT and CONNECTOR_METRICS_PORT are both ${port}: set one to another port`,
