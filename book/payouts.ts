@@ -248,17 +248,26 @@ export const payoutView = operation(
   },
 );
 
-/** Mismatches still open (or all), newest first: what an accountant must look at. */
+/** Mismatches still open (or all), newest first: what an accountant must look at. Paged by id, like the other lists. */
 export const listMismatches = operation(
   {
     name: 'listMismatches',
-    input: z.object({ account: z.string().optional(), includeResolved: z.boolean().default(false) }),
-    output: z.array(Mismatch),
+    input: z.object({
+      account: z.string().optional(),
+      includeResolved: z.boolean().default(false),
+      limit: Limit,
+      cursor: Cursor,
+    }),
+    output: z.object({ items: z.array(Mismatch), nextCursor: z.string().nullable() }),
   },
   async (db, input) => {
-    const q = db('finance_mismatches').orderBy('id', 'desc');
+    const q = db('finance_mismatches')
+      .orderBy('id', 'desc')
+      .limit(input.limit + 1);
     if (input.account) q.where({ account_id: input.account });
     if (!input.includeResolved) q.whereNull('resolved_at');
-    return (await q).map(mismatch);
+    if (input.cursor) q.where('id', '<', decodeCursor(z.tuple([z.number().int()]), input.cursor)[0]);
+    const { items, nextCursor } = page(await q, input.limit, (m) => [m.id]);
+    return { items: items.map(mismatch), nextCursor };
   },
 );

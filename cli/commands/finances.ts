@@ -96,9 +96,14 @@ export function register(program: Command): void {
     )
     .option('--account <account>', 'only this account')
     .option('--all', 'resolved ones too')
+    .addOption(limitOption('at most this many, newest first', 100, 500))
     .action(async (opts, cmd: Command) =>
       withContext(async (ctx) => {
-        const rows = await listMismatches(ctx.getDb(), { account: opts.account, includeResolved: Boolean(opts.all) });
+        const { items: rows } = await listMismatches(ctx.getDb(), {
+          account: opts.account,
+          includeResolved: Boolean(opts.all),
+          limit: opts.limit,
+        });
         print(cmd, rows, () =>
           table(
             rows.map((m) => ({

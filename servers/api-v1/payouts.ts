@@ -1,13 +1,17 @@
 import { z } from 'zod';
-import { listPayouts, PAYOUT_STATUSES, PayoutRow, PayoutView, payoutView } from '../../book/payouts';
-import type { Db } from '../../db';
-import { App, errorBody, HttpError } from '../app';
-import { requireScope } from './auth';
+import { Mismatch, PAYOUT_STATUSES, PayoutRow, PayoutView } from '../../book/payouts';
+import { App, errorBody } from '../app';
+import { callerOf, requireScope } from './auth';
+import { mismatchPage, payoutDetail, payoutPage, V1Services } from './service';
 
-/** GET /v1/payouts and /v1/payouts/{id}: Amazon's payouts and their reconciliation (docs/finances.md). */
-export function registerPayoutRoutes(app: App, options: { db: Db }): void {
-  const { db } = options;
-  const errors = { 400: errorBody, 401: errorBody, 403: errorBody };
+const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 422: errorBody };
+const Paging = {
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().optional(),
+};
+
+/** GET /v1/payouts, /v1/payouts/{id} and /v1/finances/mismatches: Amazon's payouts and their reconciliation. */
+export function registerPayoutRoutes(app: App, options: V1Services): void {
   app.get(
     '/payouts',
     {
@@ -19,18 +23,13 @@ export function registerPayoutRoutes(app: App, options: { db: Db }): void {
         querystring: z.strictObject({
           account: z.string().optional(),
           status: z.enum(PAYOUT_STATUSES).optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().optional(),
+          ...Paging,
         }),
-        response: {
-          200: z.object({ items: z.array(PayoutRow), nextCursor: z.string().nullable() }),
-          ...errors,
-          422: errorBody,
-        },
+        response: { 200: z.object({ items: z.array(PayoutRow), nextCursor: z.string().nullable() }), ...errors },
       },
       onRequest: requireScope('read'),
     },
-    async (request) => listPayouts(db, request.query),
+    async (request) => payoutPage(options, callerOf(request), request.query),
   );
 
   app.get(
@@ -41,14 +40,34 @@ export function registerPayoutRoutes(app: App, options: { db: Db }): void {
         tags: ['payouts'],
         params: z.object({ id: z.string().min(1).max(100) }),
         querystring: z.strictObject({ account: z.string().optional() }),
-        response: { 200: PayoutView, ...errors, 404: errorBody, 422: errorBody },
+        response: { 200: PayoutView, ...errors, 404: errorBody },
       },
       onRequest: requireScope('read'),
     },
-    async (request) => {
-      const view = await payoutView(db, { id: request.params.id, account: request.query.account });
-      if (!view) throw new HttpError(404, 'not_found', `no payout ${request.params.id} in the book`);
-      return view;
+    async (request) =>
+      payoutDetail(options, callerOf(request), { id: request.params.id, account: request.query.account }),
+  );
+
+  app.get(
+    '/finances/mismatches',
+    {
+      schema: {
+        summary: 'Differences reconciliation found, newest first',
+        description:
+          '`payout_total`: a payout whose transfer differs from the sum of its transactions; `order_charges`: an order charged unlike its proceeds. Open ones only, unless `includeResolved=true`. Cursor pagination: pass `nextCursor` as `cursor`.',
+        tags: ['payouts'],
+        querystring: z.strictObject({
+          account: z.string().optional(),
+          includeResolved: z
+            .enum(['true', 'false'])
+            .default('false')
+            .transform((v) => v === 'true'),
+          ...Paging,
+        }),
+        response: { 200: z.object({ items: z.array(Mismatch), nextCursor: z.string().nullable() }), ...errors },
+      },
+      onRequest: requireScope('read'),
     },
+    async (request) => mismatchPage(options, callerOf(request), request.query),
   );
 }

@@ -5,6 +5,7 @@ import { accountMarketplaces } from '../../book/marketplaces';
 import type { Scope, TokenInfo } from '../../book/api-tokens';
 import { findOrder, ordersPage, OrderView, orderView } from '../../book/orders';
 import { checkShipmentRequest } from '../../book/packages';
+import { listMismatches, listPayouts, payoutView } from '../../book/payouts';
 import { pickList } from '../../book/pick-list';
 import { stockLevels } from '../../book/stock-levels';
 import { lastSyncs } from '../../book/sync-status';
@@ -267,4 +268,24 @@ export async function webhookDeliveries(s: V1Services, caller: Caller, input: { 
     throw new HttpError(404, 'not_found', `no webhook ${input.id}`);
   }
   return { webhook, attempts: await webhookAttempts(s.db, { id: webhook.id, limit: input.limit }) };
+}
+
+/** Payouts with their reconciliation, newest period first (Finances; docs/finances.md). */
+export async function payoutPage(s: V1Services, caller: Caller, query: Input<typeof listPayouts>) {
+  assertScope(caller, 'read');
+  return listPayouts(s.db, query);
+}
+
+/** One payout by our id or Amazon's group id: its transactions and mismatches. */
+export async function payoutDetail(s: V1Services, caller: Caller, key: { id: string; account?: string }) {
+  assertScope(caller, 'read');
+  const view = await payoutView(s.db, key);
+  if (!view) throw new HttpError(404, 'not_found', `no payout ${key.id} in the book`);
+  return view;
+}
+
+/** What reconciliation found: payouts whose transfer differs, orders charged unlike their proceeds. */
+export async function mismatchPage(s: V1Services, caller: Caller, query: Input<typeof listMismatches>) {
+  assertScope(caller, 'read');
+  return listMismatches(s.db, query);
 }

@@ -5,6 +5,7 @@ import type { V1Services } from '../api-v1/service';
 import { registerAccounts } from './accounts';
 import { html } from './html';
 import { notice, sendPage } from './layout';
+import { registerMoney } from './money';
 import { registerOrders } from './orders';
 import { checkCsrf, registerLogin, registerLogout, requireSession } from './session';
 import { registerStock } from './stock';
@@ -47,6 +48,7 @@ export async function registerConsole(app: App, services: V1Services): Promise<v
       registerToShip(pages, services);
       registerOrders(pages, services);
       registerStock(pages, services);
+      registerMoney(pages, services);
       registerAccounts(pages, services);
       registerWebhooks(pages, services);
     });

@@ -9,6 +9,7 @@ const NAV: Array<{ href: string; label: string; scope: Scope }> = [
   { href: '/orders', label: 'Orders', scope: 'read' },
   { href: '/attention', label: 'Needs attention', scope: 'read' },
   { href: '/stock', label: 'Stock', scope: 'read' },
+  { href: '/money', label: 'Money', scope: 'read' },
   { href: '/accounts', label: 'Accounts', scope: 'read' },
   { href: '/webhooks', label: 'Webhooks', scope: 'admin' },
 ];

@@ -4,6 +4,7 @@ import type { App } from '../app';
 import { can, Caller, listOrderPage, OrderDetail, orderDetail, retryOrder, V1Services } from '../api-v1/service';
 import { html, Html, when } from './html';
 import { csrfField, notice, pager, riskBadge, sendPage, toQuery } from './layout';
+import { orderMoney } from './money';
 import { callerOfSession, localPath } from './session';
 
 /** Orders: the list with filters and a search by Amazon order id; an order's page; Needs attention; Retry. */
@@ -304,6 +305,7 @@ function orderPage(caller: Caller, csrf: Html, o: OrderDetail): Html {
         </tfoot>
       </table>
     </div>
+    ${orderMoney(o)}
     <h2>Delivery address</h2>
     <address>
       ${a ? [a.name, a.company, a.street, a.street2, [a.postalCode, a.city].filter(Boolean).join(' '), a.stateOrRegion, a.countryCode].filter(Boolean).map((x) => html`${x}<br />`) : '—'}

@@ -39,6 +39,7 @@ form.inline { display: inline-flex; flex-wrap: wrap; gap: 8px; align-items: cent
 .notice.bad { background: var(--bad-bg); color: var(--bad); }
 .notice.warn { background: var(--warn-bg); color: var(--warn); }
 .muted { color: var(--muted); }
+.id { word-break: break-all; font-size: 0.85rem; }
 .pager { display: flex; gap: 12px; margin: 12px 0; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; } dl.facts dt { font-weight: 600; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
