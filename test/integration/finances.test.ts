@@ -205,6 +205,10 @@ describe('finances: fees, refunds and payouts in the book, reconciled to the cen
   test('an order charged more than its proceeds is flagged with both amounts, never hidden', async () => {
     const { items: open } = await listMismatches(db(), { account: account.id });
     expect(open.map((m) => [m.kind, m.subject, m.difference])).toEqual([['order_charges', mismatched, '0.07']]);
+    const cli = await runCli(['--json', 'finances', 'mismatches', '--account', account.id, '--limit', '10'], {
+      DATABASE_URL: h.testDb.url,
+    });
+    expect(cli.json.map((m: any) => m.subject)).toEqual([mismatched]);
     expect(new Decimal(open[0].actual).minus(open[0].expected).toFixed()).toBe('0.07');
     const events = await db()('events').where({ type: 'finance.mismatch' });
     expect(events.map((e) => [e.amazon_order_id, e.data.difference, e.data.resolved])).toEqual([
