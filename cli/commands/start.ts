@@ -71,6 +71,15 @@ export function register(program: Command): void {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+/**
+ * The codec server's line, with the endpoint to paste into another Temporal UI. A token of yours (CONNECTOR_CODEC_TOKEN)
+ * is not printed, only its name; the one generated for this run is the demo's and is printed in the endpoint.
+ */
+export function codecServerLine(codecUrl: string, uiEndpoint: string, tokenIsYours: boolean): string {
+  const paste = tokenIsYours ? `${codecUrl}/<CONNECTOR_CODEC_TOKEN>` : uiEndpoint;
+  return `Codec server            ${codecUrl} (this Temporal UI decodes through it already; another UI: paste ${paste} as the codec server endpoint, data encoder icon at the top right)`;
+}
+
 /** The ports `connector start` opens, by the variable that sets each; all checked at once, before it starts anything. */
 async function checkPorts(config: Config, ui: boolean): Promise<void> {
   const ports: Array<[string, number, string?]> = [];
@@ -165,11 +174,7 @@ async function startEverything(
     uiUrl = server.uiUrl;
   }
   say(`Temporal                ${temporalAddress}`);
-  if (codecEndpoint)
-    say(
-      // A token of yours (CONNECTOR_CODEC_TOKEN) is not printed; the one generated for this run is the demo's.
-      `Codec server            ${codecUrl} (this Temporal UI decodes through it already; another UI: paste ${config.CONNECTOR_CODEC_TOKEN ? `${codecUrl}/<CONNECTOR_CODEC_TOKEN>` : codecEndpoint} as the codec server endpoint, data encoder icon at the top right)`,
-    );
+  if (codecUrl && codecEndpoint) say(codecServerLine(codecUrl, codecEndpoint, !!config.CONNECTOR_CODEC_TOKEN));
   const { metrics, server: metricsServer } = await serveConnectorMetrics({
     config,
     db,
