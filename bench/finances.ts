@@ -43,14 +43,16 @@ async function main() {
   try {
     await createAccounts(db, admin, sandbox.url, [ACCOUNT]);
     const generatedAt = Date.now();
-    await admin.generateOrders(ACCOUNT.sellerId, {
-      count: ORDERS,
-      seed: 7,
-      fbaShare: 1, // shipped at once: one Shipment transaction each
-      pendingShare: 0,
-      cancelledShare: 0,
-      withinHours: 150 * 24,
-    });
+    // The admin API generates up to 100,000 orders a call: in chunks, each with its own seed.
+    for (let done = 0, chunk = 0; done < ORDERS; done += 50_000, chunk++)
+      await admin.generateOrders(ACCOUNT.sellerId, {
+        count: Math.min(50_000, ORDERS - done),
+        seed: 7 + chunk,
+        fbaShare: 1, // shipped at once: one Shipment transaction each
+        pendingShare: 0,
+        cancelledShare: 0,
+        withinHours: 150 * 24,
+      });
     console.log(`generated ${ORDERS} orders in ${seconds(Date.now() - generatedAt)} s`);
 
     // (1) The sync under the usage plan.

@@ -205,10 +205,15 @@ export class FinanceLedger {
       const o = this.transactions.get(other)!;
       return o.postedAt > stored.postedAt || (o.postedAt === stored.postedAt && other > id);
     };
-    // Postings come in time order, so this nearly always appends.
-    let i = list.length;
-    while (i > 0 && after(list[i - 1])) i--;
-    list.splice(i, 0, id);
+    // Binary search: a generated month posts out of time order, and a walk back from the end made that quadratic.
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (after(list[mid])) hi = mid;
+      else lo = mid + 1;
+    }
+    list.splice(lo, 0, id);
     if (stored.orderId) this.byOrder.set(stored.orderId, [...(this.byOrder.get(stored.orderId) ?? []), id]);
   }
 
