@@ -34,6 +34,7 @@ beforeAll(async () => {
       minBackoffMs: 200,
       maxBackoffMs: 2_000,
       financeUpdateWindowMs: 1_000,
+      financeReadLagMs: 1_500, // the sandbox's listTransactions shows what was posted over 1 s ago (minBeforeLagSeconds)
     },
   });
   queue = await newQueue(sqs, 'connector-orders');
@@ -220,7 +221,7 @@ test('SQS down 15 s (the 60 s outage, time-scaled against a 2 s backoff cap): no
   expect(lines.filter((l) => /the queue answers again/.test(l.msg))).toHaveLength(1);
 });
 
-test("TRANSACTION_UPDATE on the same queue starts the account's financeSync (debounced), from a real message of the sandbox", async () => {
+test("TRANSACTION_UPDATE on the same queue starts the account's financeSync (debounced), which reads the order's Shipment transaction into the book", async () => {
   const subscribed = await cli(
     'notifications',
     'subscribe',
@@ -243,12 +244,17 @@ test("TRANSACTION_UPDATE on the same queue starts the account's financeSync (deb
     return rows;
   }, 30_000);
   expect(handled.every((r) => r.outcome === 'signalled')).toBe(true);
-  // The run it requested: one per window, on the worker's task queue (what it reads is financeSync's own test).
-  await eventually(async () => {
+  // The run it requested (one per window, on the worker's task queue) reads the order's Shipment into the book.
+  const run = await eventually(async () => {
     const runs: string[] = [];
     for await (const w of h.client.workflow.list({ query: `WorkflowType = 'financeSync'` })) runs.push(w.workflowId);
-    expect(runs.some((r) => r.startsWith(`finance-sync:${account.id}:updates:`))).toBe(true);
+    const found = runs.find((r) => r.startsWith(`finance-sync:${account.id}:updates:`));
+    expect(found).toBeDefined();
+    return found!;
   }, 30_000);
+  await h.client.workflow.getHandle(run).result();
+  const stored = await h.testDb.db('finance_transactions').where({ account_id: account.id, amazon_order_id: id });
+  expect(stored.map((t) => t.transaction_type)).toEqual(['Shipment']);
   await cli('notifications', 'unsubscribe', '--account', account.id, '--type', 'TRANSACTION_UPDATE');
 });
 
