@@ -177,8 +177,9 @@ describe('`npm start` from this checkout, as the README says', () => {
 
     const total = Number(printed(/^(\d+) orders in the book: \1 imported now/m)[1]);
     expect(total).toBeGreaterThan(0);
+    // At least those: a pending order Amazon confirms meanwhile is imported too.
     const orders = (await get(`/v1/orders?limit=200`)).items;
-    expect(orders).toHaveLength(total);
+    expect(orders.length).toBeGreaterThanOrEqual(total);
 
     const consoleClient = new ConsoleClient(
       printed(/^Console +(http:\/\/\S+)\/ \(log in with the demo token above\)$/m)[1],
