@@ -6,6 +6,7 @@ import { activityLogger } from './log';
 import { mapTransaction } from './spapi/finance-mapping';
 import { planFinanceWindows, transactionsPage, TransactionsQuery } from './spapi/finances';
 import { asActivityFailure, SpApi } from './spapi/gateway';
+import { addTotals, emptyTotals, FinancePageTotals } from '../lib/finance-totals';
 
 /** financeSync's activities: Amazon's Finances transactions → the book, from the account's cursor. */
 
@@ -19,26 +20,6 @@ export interface FinanceSyncActivityDeps {
   lookbackMs: number;
   now?: () => number;
 }
-
-export interface FinancePageTotals {
-  pages: number;
-  read: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  events: number;
-  latestPostedAt: string | null;
-}
-
-export const emptyTotals = (): FinancePageTotals => ({
-  pages: 0,
-  read: 0,
-  inserted: 0,
-  updated: 0,
-  unchanged: 0,
-  events: 0,
-  latestPostedAt: null,
-});
 
 /**
  * Every page of a window from `nextToken` on, each stored before `onStored` is told the next page's token. The next
@@ -66,14 +47,7 @@ export async function pageTransactions(
       accountId: input.accountId,
       transactions: page.transactions.map(mapTransaction),
     });
-    totals.pages++;
-    totals.read += page.transactions.length;
-    totals.inserted += stored.inserted;
-    totals.updated += stored.updated;
-    totals.unchanged += stored.unchanged;
-    totals.events += stored.events;
-    if (stored.latestPostedAt && (!totals.latestPostedAt || stored.latestPostedAt > totals.latestPostedAt))
-      totals.latestPostedAt = stored.latestPostedAt;
+    addTotals(totals, { ...stored, pages: 1, read: page.transactions.length });
     onStored(page.nextToken);
   }
   return totals;

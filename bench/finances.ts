@@ -10,7 +10,8 @@
  * Last line: `RESULT finances <achieved÷allowed steady> <ms per 1,000 stored>`.
  *   npm run bench -- finances [--quick] [--orders 145000] [--transactions 100000] [--speedup 10]
  */
-import { emptyTotals, pageTransactions } from '../activities/finance-sync';
+import { pageTransactions } from '../activities/finance-sync';
+import { emptyTotals } from '../lib/finance-totals';
 import { mapTransaction } from '../activities/spapi/finance-mapping';
 import { SpApiClients } from '../activities/spapi/clients';
 import { SpApi } from '../activities/spapi/gateway';

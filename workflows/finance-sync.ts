@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { FinancePageTotals, FinanceSyncActivities } from '../activities/finance-sync';
+import type { FinanceSyncActivities } from '../activities/finance-sync';
+import { addTotals, emptyTotals, type FinancePageTotals } from '../lib/finance-totals';
 import { AMAZON_PAGING, BOOK_WRITE } from './retry-policies';
 
 export interface FinanceSyncInput {
@@ -20,26 +21,8 @@ const { syncFinanceWindow } = proxyActivities<FinanceSyncActivities>(AMAZON_PAGI
  */
 export async function financeSync(input: FinanceSyncInput): Promise<FinanceSyncResult> {
   const { windows } = await planFinanceSync({ accountId: input.accountId, since: input.since });
-  const totals: FinancePageTotals = {
-    pages: 0,
-    read: 0,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    events: 0,
-    latestPostedAt: null,
-  };
-  for (const window of windows) {
-    const got = await syncFinanceWindow({ accountId: input.accountId, ...window });
-    totals.pages += got.pages;
-    totals.read += got.read;
-    totals.inserted += got.inserted;
-    totals.updated += got.updated;
-    totals.unchanged += got.unchanged;
-    totals.events += got.events;
-    if (got.latestPostedAt && (!totals.latestPostedAt || got.latestPostedAt > totals.latestPostedAt))
-      totals.latestPostedAt = got.latestPostedAt;
-  }
+  const totals = emptyTotals();
+  for (const window of windows) addTotals(totals, await syncFinanceWindow({ accountId: input.accountId, ...window }));
   const cursor = await finishFinanceSync({
     accountId: input.accountId,
     latestPostedAt: totals.latestPostedAt,
