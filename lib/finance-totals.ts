@@ -23,10 +23,7 @@ export const emptyTotals = (): FinancePageTotals => ({
 });
 
 /** Adds `more` into `into` (the later posted date wins) and returns `into`. */
-export function addTotals(
-  into: FinancePageTotals,
-  more: Omit<FinancePageTotals, 'latestPostedAt'> & { latestPostedAt: string | null },
-): FinancePageTotals {
+export function addTotals(into: FinancePageTotals, more: FinancePageTotals): FinancePageTotals {
   into.pages += more.pages;
   into.read += more.read;
   into.inserted += more.inserted;

@@ -13,14 +13,15 @@ import { callerOfSession } from './session';
  */
 
 const PAGE_SIZE = 50;
+/** Open mismatches shown above the payouts, newest first; the page points to `connector finances mismatches` for more. */
+const MISMATCHES_SHOWN = 50;
+
 /** An amount as a person reads it: cents always shown ("36.10"), a finer figure of Amazon's kept. */
 const amount = (value: string | null) => {
   if (value === null) return '—';
   const d = new Decimal(value);
   return d.decimalPlaces() < 2 ? d.toFixed(2) : d.toFixed();
 };
-/** Open mismatches shown above the payouts; the rest are a page of their own away (or `connector finances mismatches`). */
-const MISMATCHES_SHOWN = 50;
 
 const STATUS_BADGE: Record<PayoutRow['status'], Html> = {
   reconciled: html`<span class="badge good">Reconciled</span>`,
@@ -89,7 +90,6 @@ export function registerMoney(app: App, s: V1Services): void {
     { schema: { params: z.object({ id: z.string().min(1).max(100) }) } },
     async (request, reply) => {
       const p = await payoutDetail(s, callerOfSession(request), { id: request.params.id });
-      const charged = p.transactionList.filter((t) => t.type !== 'Transfer');
       return sendPage(
         reply,
         { title: `Payout ${p.groupId}`, current: '/money', session: request.consoleSession },
@@ -147,7 +147,7 @@ export function registerMoney(app: App, s: V1Services): void {
               <tfoot>
                 <tr>
                   <th scope="row" colspan="5">
-                    Sum of ${charged.length} transactions, the transfer aside (${p.currency})
+                    Sum of ${p.transactions} transactions, the transfer aside (${p.currency})
                   </th>
                   <td class="num"><strong>${amount(p.transactionsTotal)}</strong></td>
                 </tr>
